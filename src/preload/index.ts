@@ -1,0 +1,3 @@
+// The typed window.api arrives with the IPC contract (shell issue). Until then the preload exposes nothing:
+// in particular never ipcRenderer or process.env.
+export {}
