@@ -46,6 +46,7 @@ export type TransferErrorCode =
   | 'path_is_symlink'
   | 'network'
   | 'server_error'
+  | 'worker_crashed'
   | 'internal'
 
 /** How a transfer that did not fail stopped early. */

@@ -25,7 +25,7 @@ export type WorkerToHost =
   | { type: 'progress'; progress: TransferProgress }
   | { type: 'done'; id: string; result: TransferResult }
   | { type: 'failed'; id: string; code: TransferErrorCode; message: string; retryable: boolean }
-  | { type: 'stopped'; id: string; reason: StopReason; bytesDone: number }
+  | { type: 'stopped'; id: string; reason: StopReason }
   | { type: 'log'; level: LogLevel; message: string }
 
 export function isWorkerToHost(value: unknown): value is WorkerToHost {

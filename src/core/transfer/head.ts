@@ -1,0 +1,97 @@
+import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
+import type { ChecksumAlgorithm } from '../../shared/transfer'
+import { TransferError } from './errors'
+import { classifyS3Error } from './s3-errors'
+import { formatS3Uri, type S3Location } from './s3-uri'
+
+/** A checksum of the whole object's bytes, as S3 reports it (hex for sha/md5, base64 as S3 sends for CRCs). */
+export interface ObjectChecksum {
+  algorithm: ChecksumAlgorithm
+  /** Lower-case hex of the digest. */
+  hex: string
+  source: 's3' | 'etag'
+}
+
+export interface ObjectInfo {
+  size: number
+  etag: string
+  lastModified: string | null
+  /** The strongest full-object checksum S3 gave us, or a plain-MD5 ETag, or null. */
+  checksum: ObjectChecksum | null
+}
+
+const ARCHIVED = new Set(['GLACIER', 'DEEP_ARCHIVE'])
+
+export async function headObject(
+  client: S3Client,
+  loc: S3Location,
+  signal: AbortSignal,
+): Promise<ObjectInfo> {
+  let out: HeadObjectCommandOutput
+  try {
+    out = await client.send(
+      new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, ChecksumMode: 'ENABLED' }),
+      {
+        abortSignal: signal,
+      },
+    )
+  } catch (err) {
+    throw classifyS3Error(err, formatS3Uri(loc), 'HEAD')
+  }
+  return describeHead(out, loc)
+}
+
+export function describeHead(out: HeadObjectCommandOutput, loc: S3Location): ObjectInfo {
+  const object = formatS3Uri(loc)
+  if (out.ContentLength === undefined || !out.ETag) {
+    throw new TransferError('server_error', `The server's answer for ${object} has no size or ETag`, true)
+  }
+  const restored = out.Restore?.includes('ongoing-request="false"')
+  const archived =
+    (out.StorageClass !== undefined && ARCHIVED.has(out.StorageClass)) ||
+    out.ArchiveStatus === 'ARCHIVE_ACCESS' ||
+    out.ArchiveStatus === 'DEEP_ARCHIVE_ACCESS'
+  if (archived && !restored) {
+    const how = out.Restore ? 'its restore is still in progress' : 'restore it first'
+    throw new TransferError(
+      'not_restored',
+      `${object} is archived (${out.StorageClass ?? out.ArchiveStatus}): ${how}`,
+    )
+  }
+  return {
+    size: out.ContentLength,
+    etag: out.ETag,
+    lastModified: out.LastModified ? out.LastModified.toISOString() : null,
+    checksum: fullObjectChecksum(out),
+  }
+}
+
+function base64ToHex(b64: string): string {
+  return Buffer.from(b64, 'base64').toString('hex')
+}
+
+/**
+ * A checksum we can recompute from the bytes alone. COMPOSITE checksums (multipart "checksum of
+ * checksums", value ending in -N) need the part boundaries, so they are not used.
+ */
+function fullObjectChecksum(out: HeadObjectCommandOutput): ObjectChecksum | null {
+  const composite = out.ChecksumType === 'COMPOSITE'
+  const candidates: Array<[ChecksumAlgorithm, string | undefined]> = [
+    ['sha256', out.ChecksumSHA256],
+    ['crc64nvme', out.ChecksumCRC64NVME],
+    ['crc32', out.ChecksumCRC32],
+    ['crc32c', out.ChecksumCRC32C],
+    ['sha1', out.ChecksumSHA1],
+  ]
+  if (!composite) {
+    for (const [algorithm, value] of candidates) {
+      if (value && !/-\d+$/.test(value)) return { algorithm, hex: base64ToHex(value), source: 's3' }
+    }
+  }
+  // A single-part upload's ETag is the MD5 of its bytes, unless SSE-KMS/SSE-C encrypted it.
+  const etag = out.ETag?.replace(/"/g, '') ?? ''
+  const encrypted = out.ServerSideEncryption?.startsWith('aws:kms') || out.SSECustomerAlgorithm !== undefined
+  if (/^[0-9a-f]{32}$/i.test(etag) && !encrypted)
+    return { algorithm: 'md5-etag', hex: etag.toLowerCase(), source: 'etag' }
+  return null
+}

@@ -1,0 +1,93 @@
+import { constants } from 'node:fs'
+import { access, lstat, mkdir, statfs } from 'node:fs/promises'
+import { dirname, isAbsolute } from 'node:path'
+import { TransferError } from './errors'
+
+function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | null)?.code
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let v = n
+  let i = 0
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000
+    i++
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
+}
+
+/**
+ * Checks that a file can be created at `localPath` before any byte is fetched: the folder exists or
+ * can be made, can be written, and nothing that is not a regular file stands at the final path.
+ */
+export async function checkDestination(localPath: string): Promise<void> {
+  if (!isAbsolute(localPath) || localPath.includes('\0') || localPath.endsWith('/')) {
+    throw new TransferError('invalid_job', `The local path must be an absolute file path, got "${localPath}"`)
+  }
+  const dir = dirname(localPath)
+  try {
+    await mkdir(dir, { recursive: true })
+  } catch (err) {
+    throw notWritable(dir, err)
+  }
+  try {
+    await access(dir, constants.W_OK)
+  } catch (err) {
+    throw notWritable(dir, err)
+  }
+  let stat
+  try {
+    stat = await lstat(localPath)
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return
+    throw notWritable(dir, err)
+  }
+  if (stat.isDirectory()) {
+    throw new TransferError(
+      'path_is_directory',
+      `${localPath} is a folder; a model file cannot be written there`,
+    )
+  }
+  if (stat.isSymbolicLink()) {
+    throw new TransferError(
+      'path_is_symlink',
+      `${localPath} is a symbolic link; remove it first (downloads never write through links)`,
+    )
+  }
+}
+
+export function notWritable(dir: string, err: unknown): TransferError {
+  const code = errno(err)
+  if (code === 'ENOSPC') return diskFull(dir)
+  const why =
+    code === 'EROFS'
+      ? 'it is on a read-only file system'
+      : code === 'ENOTDIR' || code === 'EEXIST'
+        ? 'a file stands where a folder is needed'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : (code ?? String(err))
+  return new TransferError('not_writable', `Cannot write to ${dir}: ${why}`, false, { cause: err })
+}
+
+export function diskFull(dir: string, detail = ''): TransferError {
+  return new TransferError(
+    'disk_full',
+    `Disk full: not enough free space in ${dir}${detail}. Free some space; the partial download is kept and resumes.`,
+  )
+}
+
+/** Free space must cover what is left to fetch plus a margin, so other programs are not starved. */
+export async function checkFreeSpace(dir: string, bytesNeeded: number, marginBytes: number): Promise<void> {
+  if (bytesNeeded <= 0) return
+  const s = await statfs(dir)
+  const free = s.bavail * s.bsize
+  if (free < bytesNeeded + marginBytes) {
+    throw diskFull(
+      dir,
+      ` (${formatBytes(bytesNeeded)} still to fetch plus a ${formatBytes(marginBytes)} margin, ${formatBytes(free)} free)`,
+    )
+  }
+}

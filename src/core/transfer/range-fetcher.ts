@@ -1,0 +1,247 @@
+import type { FileHandle } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import type { TransferTuning } from '../../shared/transfer'
+import type { BandwidthLimiter } from './bandwidth-limiter'
+import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
+import { diskFull, notWritable } from './preflight'
+import { classifyS3Error } from './s3-errors'
+import type { S3Location } from './s3-uri'
+
+/**
+ * Socket chunks are gathered to about this size and written with one writev at their file offset:
+ * one syscall per MiB instead of one per 64 KiB chunk, and no copy into a bigger buffer.
+ */
+const WRITE_BATCH_BYTES = 1024 * 1024
+/** An attempt that moved at least this far counts as progress, so the failure count starts over. */
+const PROGRESS_RESETS_FAILURES = 1024 * 1024
+const WATCHDOG_TICK_MS = 500
+
+export interface RangeFetchContext {
+  client: S3Client
+  loc: S3Location
+  object: string
+  etag: string
+  size: number
+  fh: FileHandle
+  dir: string
+  limiter: BandwidthLimiter
+  tuning: TransferTuning
+  signal: AbortSignal
+  /** The bytes as they arrive, at their offset (for in-order hashing). */
+  onData(offset: number, chunk: Uint8Array): void
+  /** [offset, offset+length) is now in the file. Called in order within a range. */
+  onWritten(offset: number, length: number): void
+  onRetry?(message: string): void
+}
+
+/**
+ * Fetches [start, end) into the file. Transient failures retry with exponential backoff and jitter,
+ * resuming from the last byte written, not from the range's start.
+ */
+export async function fetchRange(ctx: RangeFetchContext, start: number, end: number): Promise<void> {
+  const cursor = { pos: start }
+  let failures = 0
+  for (;;) {
+    throwIfStopped(ctx.signal)
+    const before = cursor.pos
+    try {
+      await fetchOnce(ctx, cursor, end)
+      if (cursor.pos >= end) return
+      throw new TransferError(
+        'network',
+        `The connection closed early at byte ${cursor.pos} of ${ctx.object}`,
+        true,
+      )
+    } catch (err) {
+      if (ctx.signal.aborted) throw new TransferStopped(stopReasonOf(ctx.signal))
+      const e = classifyS3Error(err, ctx.object, `GET bytes=${cursor.pos}-${end - 1}`)
+      if (!e.retryable) throw e
+      if (cursor.pos - before >= PROGRESS_RESETS_FAILURES) failures = 0
+      failures++
+      if (failures >= ctx.tuning.maxAttempts) {
+        throw new TransferError(e.code, `${e.message} (gave up after ${failures} attempts)`, true, {
+          cause: e,
+        })
+      }
+      const backoff = Math.min(10_000, 200 * 2 ** (failures - 1))
+      const delay = backoff / 2 + Math.random() * (backoff / 2)
+      ctx.onRetry?.(`${e.message}; retrying in ${Math.round(delay)} ms (attempt ${failures + 1})`)
+      try {
+        await sleep(delay, undefined, { signal: ctx.signal })
+      } catch {
+        throw new TransferStopped(stopReasonOf(ctx.signal))
+      }
+    }
+  }
+}
+
+async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: number): Promise<void> {
+  const whole = cursor.pos === 0 && end === ctx.size
+  const attempt = new AbortController()
+  const onOuterAbort = (): void => attempt.abort(ctx.signal.reason)
+  ctx.signal.addEventListener('abort', onOuterAbort, { once: true })
+
+  // The watchdog: a connection that delivers nothing for stallTimeoutMs is cut and retried.
+  let lastActivity = performance.now()
+  let waitingForTokens = false
+  const watchdog = setInterval(
+    () => {
+      if (!waitingForTokens && performance.now() - lastActivity > ctx.tuning.stallTimeoutMs) {
+        attempt.abort(
+          new TransferError(
+            'network',
+            `No data from the server for ${ctx.tuning.stallTimeoutMs / 1000} s (stalled connection)`,
+            true,
+          ),
+        )
+      }
+    },
+    Math.min(WATCHDOG_TICK_MS, ctx.tuning.stallTimeoutMs),
+  )
+
+  // The write under way, if any: reading the next batch overlaps writing this one.
+  const writes: { pending: Promise<void> | null } = { pending: null }
+  let body: Readable | undefined
+  try {
+    const out = await ctx.client.send(
+      new GetObjectCommand({
+        Bucket: ctx.loc.bucket,
+        Key: ctx.loc.key,
+        IfMatch: ctx.etag,
+        ...(whole ? {} : { Range: `bytes=${cursor.pos}-${end - 1}` }),
+      }),
+      { abortSignal: attempt.signal },
+    )
+    checkResponse(
+      ctx,
+      out.$metadata.httpStatusCode,
+      out.ContentRange,
+      out.ContentLength,
+      cursor.pos,
+      end,
+      whole,
+    )
+    body = out.Body as Readable
+    const stream = body
+    attempt.signal.addEventListener('abort', () => stream.destroy(asError(attempt.signal.reason)), {
+      once: true,
+    })
+    if (attempt.signal.aborted) stream.destroy(asError(attempt.signal.reason))
+
+    let received = cursor.pos
+    let batch: Buffer[] = []
+    let batchStart = received
+    let batchBytes = 0
+    const flush = async (): Promise<void> => {
+      if (writes.pending) await writes.pending
+      writes.pending = batchBytes > 0 ? writeBatch(ctx, cursor, batch, batchStart, batchBytes) : null
+      batch = []
+      batchStart = received
+      batchBytes = 0
+    }
+    for await (const raw of stream) {
+      lastActivity = performance.now()
+      let chunk = raw as Buffer
+      const overflow = received + chunk.length > end
+      if (overflow) chunk = chunk.subarray(0, end - received)
+      ctx.onData(received, chunk)
+      batch.push(chunk)
+      batchBytes += chunk.length
+      received += chunk.length
+      if (overflow) {
+        await flush()
+        throw new TransferError(
+          'server_error',
+          `The server sent more bytes than asked for ${ctx.object}`,
+          true,
+        )
+      }
+      if (ctx.limiter.rate > 0) {
+        waitingForTokens = true
+        await ctx.limiter.take(chunk.length, attempt.signal)
+        waitingForTokens = false
+        lastActivity = performance.now()
+      }
+      if (batchBytes >= WRITE_BATCH_BYTES) await flush()
+    }
+    await flush()
+    if (writes.pending) await writes.pending
+    writes.pending = null
+  } catch (err) {
+    // Let a write already under way land (so cursor.pos is exact), but keep the first error.
+    if (writes.pending) await writes.pending.catch(() => undefined)
+    throw attempt.signal.aborted && attempt.signal.reason instanceof TransferError
+      ? attempt.signal.reason
+      : err
+  } finally {
+    clearInterval(watchdog)
+    ctx.signal.removeEventListener('abort', onOuterAbort)
+    body?.destroy()
+  }
+}
+
+function checkResponse(
+  ctx: RangeFetchContext,
+  status: number | undefined,
+  contentRange: string | undefined,
+  contentLength: number | undefined,
+  start: number,
+  end: number,
+  whole: boolean,
+): void {
+  if (whole) {
+    if (status !== 200 && status !== 206) {
+      throw new TransferError('server_error', `Unexpected status ${status} for ${ctx.object}`, true)
+    }
+    if (contentLength !== undefined && contentLength !== ctx.size) {
+      throw new TransferError(
+        'object_changed',
+        `${ctx.object} is now ${contentLength} bytes, not ${ctx.size}`,
+      )
+    }
+    return
+  }
+  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange ?? '')
+  if (status !== 206 || !m) {
+    throw new TransferError(
+      'server_error',
+      `The server ignored the byte range for ${ctx.object} (status ${status}, Content-Range "${contentRange ?? ''}")`,
+      true,
+    )
+  }
+  if (Number(m[1]) !== start || Number(m[2]) > end - 1) {
+    throw new TransferError(
+      'server_error',
+      `The server answered bytes ${m[1]}-${m[2]} when asked for ${start}-${end - 1} of ${ctx.object}`,
+      true,
+    )
+  }
+  if (m[3] !== '*' && Number(m[3]) !== ctx.size) {
+    throw new TransferError('object_changed', `${ctx.object} is now ${m[3]} bytes, not ${ctx.size}`)
+  }
+}
+
+async function writeBatch(
+  ctx: RangeFetchContext,
+  cursor: { pos: number },
+  batch: Buffer[],
+  offset: number,
+  length: number,
+): Promise<void> {
+  try {
+    const { bytesWritten } = await ctx.fh.writev(batch, offset)
+    if (bytesWritten !== length) throw Object.assign(new Error('short write'), { code: 'ENOSPC' })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw diskFull(ctx.dir)
+    throw notWritable(ctx.dir, err)
+  }
+  cursor.pos = offset + length
+  ctx.onWritten(offset, length)
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason))
+}

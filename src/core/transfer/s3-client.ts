@@ -1,0 +1,58 @@
+import { Agent as HttpAgent } from 'node:http'
+import { Agent as HttpsAgent } from 'node:https'
+import { S3Client } from '@aws-sdk/client-s3'
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
+import type { S3Settings, TransferTuning } from '../../shared/transfer'
+
+type Env = Record<string, string | undefined>
+
+/** The endpoint actually used: the setting, else the standard AWS variables. */
+export function resolveEndpoint(settings: S3Settings, env: Env = process.env): string | undefined {
+  return settings.endpoint || env['AWS_ENDPOINT_URL_S3'] || env['AWS_ENDPOINT_URL'] || undefined
+}
+
+export function resolveRegion(settings: S3Settings, env: Env = process.env): string {
+  // us-east-1 is a safe start: followRegionRedirects moves to the bucket's real region on AWS.
+  return settings.region || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || 'us-east-1'
+}
+
+/**
+ * One S3 client per worker. Keep-alive sockets are shared by every transfer; the connect timeout is
+ * explicit because the SDK's default waits forever, and a stalled body is caught by the range fetcher's
+ * own watchdog (the SDK's socket timeout does not cover a streamed body reliably).
+ */
+export function createS3Client(
+  settings: S3Settings,
+  tuning: Pick<TransferTuning, 'connectTimeoutMs' | 'stallTimeoutMs'>,
+  env: Env = process.env,
+): S3Client {
+  const endpoint = resolveEndpoint(settings, env)
+  const agentOptions = { keepAlive: true, maxSockets: 256 }
+  const credentials =
+    settings.accessKeyId && settings.secretAccessKey
+      ? {
+          accessKeyId: settings.accessKeyId,
+          secretAccessKey: settings.secretAccessKey,
+          ...(settings.sessionToken ? { sessionToken: settings.sessionToken } : {}),
+        }
+      : fromNodeProviderChain(settings.profile ? { profile: settings.profile } : {})
+  return new S3Client({
+    region: resolveRegion(settings, env),
+    ...(endpoint ? { endpoint } : {}),
+    // Custom endpoints (MinIO, s3rver, R2 with an IP or port) rarely have wildcard DNS for bucket hosts.
+    forcePathStyle: settings.forcePathStyle ?? Boolean(endpoint),
+    followRegionRedirects: true,
+    credentials,
+    // We verify whole files ourselves, once, with the fastest checksum available.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 3,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: tuning.connectTimeoutMs,
+      socketTimeout: tuning.stallTimeoutMs,
+    }),
+  })
+}

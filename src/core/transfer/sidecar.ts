@@ -1,0 +1,44 @@
+import { readFile, rm } from 'node:fs/promises'
+import { z } from 'zod'
+import { writeFileAtomic } from '../fs/atomic-write'
+
+/** `<final>.part.json`: what a later run needs to resume `<final>.part` safely. */
+const SidecarSchema = z.object({
+  version: z.literal(1),
+  s3Uri: z.string(),
+  etag: z.string(),
+  size: z.number().int().nonnegative(),
+  ranges: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])),
+  updatedAt: z.string(),
+})
+export type Sidecar = z.infer<typeof SidecarSchema>
+
+export function sidecarPath(localPath: string): string {
+  return `${localPath}.part.json`
+}
+
+export function partPath(localPath: string): string {
+  return `${localPath}.part`
+}
+
+/** The sidecar if it exists and is well-formed; a damaged one means "start over", never an error. */
+export async function loadSidecar(localPath: string): Promise<Sidecar | null> {
+  try {
+    return SidecarSchema.parse(JSON.parse(await readFile(sidecarPath(localPath), 'utf8')))
+  } catch {
+    return null
+  }
+}
+
+export async function saveSidecar(
+  localPath: string,
+  sidecar: Omit<Sidecar, 'version' | 'updatedAt'>,
+): Promise<void> {
+  const data: Sidecar = { version: 1, ...sidecar, updatedAt: new Date().toISOString() }
+  await writeFileAtomic(sidecarPath(localPath), JSON.stringify(data))
+}
+
+export async function removePartFiles(localPath: string): Promise<void> {
+  await rm(partPath(localPath), { force: true })
+  await rm(sidecarPath(localPath), { force: true })
+}

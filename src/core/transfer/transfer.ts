@@ -1,0 +1,317 @@
+import { constants } from 'node:fs'
+import { type FileHandle, lstat, open, rename, rm, unlink } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { S3Client } from '@aws-sdk/client-s3'
+import type {
+  TransferJob,
+  TransferProgress,
+  TransferResult,
+  TransferTuning,
+  VerifiedChecksum,
+} from '../../shared/transfer'
+import { fsyncDir } from '../fs/atomic-write'
+import type { BandwidthLimiter } from './bandwidth-limiter'
+import { ByteRanges } from './byte-ranges'
+import { createHasher, type Hasher } from './checksum'
+import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
+import { headObject, type ObjectInfo } from './head'
+import { checkDestination, checkFreeSpace, formatBytes, notWritable } from './preflight'
+import { ProgressMeter } from './progress-meter'
+import { fetchRange } from './range-fetcher'
+import { planRanges } from './range-planner'
+import { formatS3Uri, parseS3Uri, type S3Location } from './s3-uri'
+import { SequentialHasher } from './sequential-hasher'
+import { loadSidecar, partPath, removePartFiles, saveSidecar } from './sidecar'
+
+const SIDECAR_INTERVAL_MS = 2_000
+
+export interface TransferContext {
+  client: S3Client
+  tuning: TransferTuning
+  limiter: BandwidthLimiter
+  /** Abort with reason 'paused' (keep `.part`) or 'cancelled' (delete it). */
+  signal: AbortSignal
+  onProgress?(progress: TransferProgress): void
+  log?(level: 'info' | 'warn', message: string): void
+}
+
+/** Why a fetch must start over from byte zero. */
+class StartOver extends Error {
+  constructor(override readonly cause: TransferError) {
+    super(cause.message)
+  }
+}
+
+/**
+ * Fetches one S3 object to `job.localPath`: HEAD, preflight, ranged GETs into `<path>.part` with a
+ * resumable sidecar, verify, fsync, rename, fsync the folder. Nothing ever stands at the final path
+ * unless it is complete and verified. Resolves with the result, or rejects with TransferError (failed)
+ * or TransferStopped (paused: `.part` kept; cancelled: removed).
+ */
+export async function runTransfer(job: TransferJob, ctx: TransferContext): Promise<TransferResult> {
+  const started = performance.now()
+  const meter = new ProgressMeter(job.id, (p) => ctx.onProgress?.(p))
+  const loc = parseS3Uri(job.s3Uri)
+  const object = formatS3Uri(loc)
+  try {
+    throwIfStopped(ctx.signal)
+    meter.setPhase('head')
+    let info = await headObject(ctx.client, loc, ctx.signal)
+    if (job.expectedSize !== undefined && job.expectedSize !== info.size) {
+      throw new TransferError(
+        'size_mismatch',
+        `${object} is ${info.size} bytes but the model config expects ${job.expectedSize}: fix modelSize or the S3 path`,
+      )
+    }
+    await checkDestination(job.localPath)
+    // A verification failure or an object that changed mid-way earns one fresh start, not more.
+    for (let round = 1; ; round++) {
+      try {
+        return await fetchVerifyCommit(job, ctx, loc, object, info, meter, started, round > 1)
+      } catch (err) {
+        if (!(err instanceof StartOver) || round >= 2) throw err instanceof StartOver ? err.cause : err
+        ctx.log?.('warn', `${err.message}; starting ${object} again from zero`)
+        await removePartFiles(job.localPath)
+        info = await headObject(ctx.client, loc, ctx.signal)
+      }
+    }
+  } catch (err) {
+    if (err instanceof TransferStopped || ctx.signal.aborted) {
+      const reason = ctx.signal.aborted ? stopReasonOf(ctx.signal) : (err as TransferStopped).reason
+      if (reason === 'cancelled') await removePartFiles(job.localPath)
+      throw new TransferStopped(reason)
+    }
+    throw err
+  }
+}
+
+async function fetchVerifyCommit(
+  job: TransferJob,
+  ctx: TransferContext,
+  loc: S3Location,
+  object: string,
+  info: ObjectInfo,
+  meter: ProgressMeter,
+  started: number,
+  fresh: boolean,
+): Promise<TransferResult> {
+  const dir = dirname(job.localPath)
+  const part = partPath(job.localPath)
+  const done = await resumableRanges(job, info, fresh)
+  const resumed = done.total()
+  await checkFreeSpace(dir, info.size - resumed, ctx.tuning.freeSpaceMarginBytes)
+
+  // O_NOFOLLOW: a link planted at `<final>.part` must not redirect our writes.
+  const fh = await openPart(part, resumed > 0)
+  let keepPart = true
+  try {
+    if (resumed === 0) await fh.truncate(info.size)
+    const expected = expectedChecksums(job, info, ctx.tuning)
+    const hasher = new SequentialHasher(
+      expected.map((e) => e.hasher),
+      fh,
+      ctx.signal,
+    )
+    meter.start(info.size, resumed)
+    meter.setPhase('fetching')
+
+    let lastSave = performance.now()
+    let saving: Promise<void> = Promise.resolve()
+    const saveProgress = (): Promise<void> => {
+      saving = saving
+        .then(async () => {
+          // Data first, then the record of it: a sidecar never claims bytes a power cut could lose.
+          await fh.datasync()
+          await saveSidecar(job.localPath, {
+            s3Uri: job.s3Uri,
+            etag: info.etag,
+            size: info.size,
+            ranges: done.toJSON(),
+          })
+        })
+        .catch((err: unknown) =>
+          ctx.log?.('warn', `Could not save resume data for ${job.localPath}: ${String(err)}`),
+        )
+      return saving
+    }
+
+    const ranges = planRanges(info.size, done, ctx.tuning.partSize, ctx.tuning.connectionsPerFile)
+    // The first failure stops the sibling connections at once instead of letting them finish their parts.
+    const fetching = new AbortController()
+    const relayStop = (): void => fetching.abort(ctx.signal.reason)
+    ctx.signal.addEventListener('abort', relayStop, { once: true })
+    let firstError: unknown = null
+    let next = 0
+    const connection = async (): Promise<void> => {
+      try {
+        while (next < ranges.length && !fetching.signal.aborted) {
+          const r = ranges[next++]!
+          await fetchRange(
+            {
+              client: ctx.client,
+              loc,
+              object,
+              etag: info.etag,
+              size: info.size,
+              fh,
+              dir,
+              limiter: ctx.limiter,
+              tuning: ctx.tuning,
+              signal: fetching.signal,
+              onData: (offset, chunk) => hasher.feed(offset, chunk),
+              onWritten: (offset, length) => {
+                done.add(offset, offset + length)
+                meter.add(length)
+                hasher.advanceTo(done.contiguousEnd(0))
+                if (performance.now() - lastSave >= SIDECAR_INTERVAL_MS) {
+                  lastSave = performance.now()
+                  void saveProgress()
+                }
+              },
+              onRetry: (message) => ctx.log?.('warn', message),
+            },
+            r.start,
+            r.end,
+          )
+        }
+      } catch (err) {
+        if (firstError === null) {
+          firstError = err
+          fetching.abort('failed')
+        }
+      }
+    }
+    const connections = Math.max(1, Math.min(ctx.tuning.connectionsPerFile, ranges.length))
+    await Promise.all(Array.from({ length: connections }, connection))
+    ctx.signal.removeEventListener('abort', relayStop)
+    throwIfStopped(ctx.signal)
+    if (firstError !== null) throw firstError
+    await saveProgress()
+
+    meter.setPhase('verifying')
+    const stat = await fh.stat()
+    if (stat.size !== info.size || done.total() !== info.size) {
+      throw new StartOver(
+        new TransferError(
+          'size_mismatch',
+          `${object}: the file has ${stat.size} bytes, expected ${info.size}`,
+        ),
+      )
+    }
+    const digests = await hasher.finish(info.size)
+    const verified: VerifiedChecksum[] = []
+    for (const e of expected) {
+      const actual = digests.get(e.hasher)
+      if (actual !== e.value) {
+        keepPart = false
+        const which =
+          e.source === 'job' ? 'the sha256 in the model config' : `the ${e.hasher.algorithm} S3 reports`
+        throw new StartOver(
+          new TransferError(
+            'checksum_mismatch',
+            `${object}: the downloaded bytes do not match ${which} (got ${actual}, expected ${e.value})`,
+          ),
+        )
+      }
+      verified.push({ algorithm: e.hasher.algorithm, source: e.source, value: e.value })
+    }
+    if (hasher.bytesReRead > 0)
+      ctx.log?.('info', `Verified ${object}, re-reading ${formatBytes(hasher.bytesReRead)}`)
+
+    throwIfStopped(ctx.signal)
+    meter.setPhase('finalizing')
+    await fh.sync()
+    await fh.close()
+    keepPart = true
+    try {
+      await rename(part, job.localPath)
+      await fsyncDir(dir)
+    } catch (err) {
+      throw notWritable(dir, err)
+    }
+    await rm(`${job.localPath}.part.json`, { force: true })
+    return {
+      id: job.id,
+      localPath: job.localPath,
+      size: info.size,
+      etag: info.etag,
+      lastModified: info.lastModified,
+      verified,
+      bytesFetched: info.size - resumed,
+      bytesResumed: resumed,
+      durationMs: Math.round(performance.now() - started),
+    }
+  } catch (err) {
+    await fh.close().catch(() => undefined)
+    if (err instanceof TransferError && (err.code === 'object_changed' || err.code === 'checksum_mismatch')) {
+      keepPart = false
+      if (err.code === 'object_changed') throw new StartOver(err)
+    }
+    if (!keepPart) await removePartFiles(job.localPath)
+    else if (done.total() > 0) {
+      await saveSidecar(job.localPath, {
+        s3Uri: job.s3Uri,
+        etag: info.etag,
+        size: info.size,
+        ranges: done.toJSON(),
+      }).catch(() => undefined)
+    }
+    throw err
+  }
+}
+
+/** What an earlier run left in `.part` that is still good for this object (same ETag and size). */
+async function resumableRanges(job: TransferJob, info: ObjectInfo, fresh: boolean): Promise<ByteRanges> {
+  const part = partPath(job.localPath)
+  const sidecar = fresh ? null : await loadSidecar(job.localPath)
+  const partStat = await lstat(part).catch(() => null)
+  if (partStat?.isSymbolicLink()) await unlink(part)
+  const usable =
+    sidecar &&
+    partStat?.isFile() &&
+    sidecar.etag === info.etag &&
+    sidecar.size === info.size &&
+    sidecar.s3Uri === job.s3Uri &&
+    partStat.size === info.size
+  if (usable) return new ByteRanges(sidecar.ranges.filter(([s, e]) => s < e && e <= info.size))
+  await removePartFiles(job.localPath)
+  return new ByteRanges()
+}
+
+async function openPart(part: string, resume: boolean): Promise<FileHandle> {
+  const flags = constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | (resume ? 0 : constants.O_TRUNC)
+  try {
+    return await open(part, flags, 0o644)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new TransferError(
+        'path_is_symlink',
+        `${part} is a symbolic link; downloads never write through links`,
+      )
+    }
+    throw notWritable(dirname(part), err)
+  }
+}
+
+interface ExpectedChecksum {
+  hasher: Hasher
+  value: string
+  source: VerifiedChecksum['source']
+}
+
+/**
+ * The checksums to verify, cheapest sufficient set: the job's sha256 when given, plus S3's own
+ * full-object checksum; a plain-MD5 ETag only when nothing stronger is known.
+ */
+function expectedChecksums(job: TransferJob, info: ObjectInfo, tuning: TransferTuning): ExpectedChecksum[] {
+  const out: ExpectedChecksum[] = []
+  if (job.sha256) out.push({ hasher: createHasher('sha256'), value: job.sha256.toLowerCase(), source: 'job' })
+  const c = info.checksum
+  if (c && c.source === 's3' && !(c.algorithm === 'sha256' && job.sha256)) {
+    out.push({ hasher: createHasher(c.algorithm), value: c.hex, source: 's3' })
+  }
+  if (out.length === 0 && c?.source === 'etag' && tuning.verifyEtagMd5) {
+    out.push({ hasher: createHasher('md5-etag'), value: c.hex, source: 'etag' })
+  }
+  return out
+}
