@@ -8,7 +8,16 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-import { CASES, SIZE_ALIASES, caseBytes, dataRoot, ensureData, layoutS3rver, sourcePath, writeListings } from './lib/data.mjs'
+import {
+  CASES,
+  SIZE_ALIASES,
+  caseBytes,
+  dataRoot,
+  ensureData,
+  layoutS3rver,
+  sourcePath,
+  writeListings,
+} from './lib/data.mjs'
 import { CLIENTS, DEFAULT_CLIENTS, TIME_BIN, TOOLS, clientEnv } from './lib/clients.mjs'
 import { head, startNginx, startS3rver } from './lib/servers.mjs'
 import { verifyOutputs } from './lib/verify.mjs'
@@ -68,7 +77,11 @@ function parseOptions() {
     process.stdout.write(USAGE)
     process.exit(0)
   }
-  const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean)
+  const list = (s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
   const caseIds = []
   for (const s of list(v.sizes)) {
     const ids = SIZE_ALIASES[s.toLowerCase()]
@@ -77,9 +90,12 @@ function parseOptions() {
   }
   let clientIds = v.only ? list(v.only) : DEFAULT_CLIENTS
   if (clientIds.includes('all')) clientIds = CLIENTS.map((c) => c.id)
-  for (const id of clientIds) if (!CLIENTS.some((c) => c.id === id)) fail(`unknown client "${id}"; use ${CLIENTS.map((c) => c.id).join(', ')}`)
+  for (const id of clientIds)
+    if (!CLIENTS.some((c) => c.id === id))
+      fail(`unknown client "${id}"; use ${CLIENTS.map((c) => c.id).join(', ')}`)
   const servers = list(v.servers)
-  for (const s of servers) if (!['s3rver', 'nginx'].includes(s)) fail(`unknown server "${s}"; use s3rver, nginx`)
+  for (const s of servers)
+    if (!['s3rver', 'nginx'].includes(s)) fail(`unknown server "${s}"; use s3rver, nginx`)
   const runs = Number(v.runs)
   if (!Number.isInteger(runs) || runs < 1) fail('--runs must be a positive integer')
   if (!['first', 'full', 'sample'].includes(v.verify)) fail('--verify must be first, full or sample')
@@ -116,19 +132,26 @@ function checkTools(opts) {
   )
 }
 
-/** Is our CLI built and does it know `get`? Returns undefined if usable, else the reason. */
+/** Is our CLI built and does it know `get`? Returns {why} if not, else {quiet}: whether it has --quiet. */
 function oursUnavailable(oursCli) {
   if (oursCli) {
-    if (!fs.existsSync(oursCli)) return `${oursCli} does not exist`
-  } else if (!fs.existsSync(path.join(repoDir, 'out', 'main', 'cli.js'))) return 'out/main/cli.js not built (npm run build)'
-  const r = spawnSync(process.execPath, [oursCli ?? path.join(repoDir, 'bin', 'modeldl.js'), 'get', '--help'], {
-    cwd: repoDir,
-    encoding: 'utf8',
-    timeout: 30000,
-  })
-  if (r.status !== 0) return `\`modeldl get --help\` exited ${r.status ?? r.signal}`
-  if (!/\bget\b/.test(`${r.stdout}${r.stderr}`)) return '`modeldl get --help` does not describe a get command yet'
-  return undefined
+    if (!fs.existsSync(oursCli)) return { why: `${oursCli} does not exist` }
+  } else if (!fs.existsSync(path.join(repoDir, 'out', 'main', 'cli.js')))
+    return { why: 'out/main/cli.js not built (npm run build)' }
+  const r = spawnSync(
+    process.execPath,
+    [oursCli ?? path.join(repoDir, 'bin', 'modeldl.js'), 'get', '--help'],
+    {
+      cwd: repoDir,
+      encoding: 'utf8',
+      timeout: 30000,
+    },
+  )
+  if (r.status !== 0) return { why: `\`modeldl get --help\` exited ${r.status ?? r.signal}` }
+  const help = `${r.stdout}${r.stderr}`
+  if (!/\bget\b/.test(help)) return { why: '`modeldl get --help` does not describe a get command yet' }
+  // like curl -s, aws --only-show-errors and rclone -q: no progress output, when the CLI has the flag
+  return { quiet: /--quiet\b/.test(help) }
 }
 
 function toolVersions() {
@@ -142,7 +165,8 @@ function toolVersions() {
     aws: first('/usr/bin/aws', ['--version']),
     rclone: first('/usr/bin/rclone', ['version']),
     nginx: first('/usr/sbin/nginx', ['-v']),
-    s3rver: JSON.parse(fs.readFileSync(path.join(repoDir, 'node_modules', 's3rver', 'package.json'), 'utf8')).version,
+    s3rver: JSON.parse(fs.readFileSync(path.join(repoDir, 'node_modules', 's3rver', 'package.json'), 'utf8'))
+      .version,
     commit: first('git', ['-C', repoDir, 'rev-parse', '--short', 'HEAD']),
   }
 }
@@ -280,22 +304,33 @@ async function main() {
   fs.writeFileSync(path.join(tmpDir, 'rclone.conf'), '')
 
   const load = os.loadavg()
-  console.log(`bench: work dir ${workDir}; load average ${load.map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores`)
+  console.log(
+    `bench: work dir ${workDir}; load average ${load.map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores`,
+  )
   if (load[0] > os.cpus().length * 0.5) console.log('bench: the machine is busy: expect noisy numbers')
 
   // ours: skipped with a clear line until the CLI exists
   const skipped = {}
+  let oursQuiet = false
   if (opts.clients.some((c) => c.family === 'ours')) {
-    const why = oursUnavailable(opts.oursCli)
+    const { why, quiet } = oursUnavailable(opts.oursCli)
+    oursQuiet = Boolean(quiet)
     if (why) {
-      console.log(`bench: skipping ours (${opts.clients.filter((c) => c.family === 'ours').map((c) => c.id).join(', ')}): ${why}`)
+      console.log(
+        `bench: skipping ours (${opts.clients
+          .filter((c) => c.family === 'ours')
+          .map((c) => c.id)
+          .join(', ')}): ${why}`,
+      )
       for (const c of opts.clients) if (c.family === 'ours') skipped[c.id] = why
     }
   }
   const runnable = opts.clients.filter((c) => !skipped[c.id])
 
   const manifest = ensureData(workDir, opts.cases, (m) => console.log(`bench: ${m}`))
-  const md5ByKey = Object.fromEntries(opts.cases.flatMap((c) => c.files.map((f) => [f.key, manifest[f.key].md5])))
+  const md5ByKey = Object.fromEntries(
+    opts.cases.flatMap((c) => c.files.map((f) => [f.key, manifest[f.key].md5])),
+  )
 
   const servers = []
   if (opts.servers.includes('s3rver')) {
@@ -316,15 +351,27 @@ async function main() {
       const f = c.files[0]
       const r = await head(`${s.endpoint}/bench/${f.key}`)
       if (r.status !== 200 || Number(r.headers['content-length']) !== f.size)
-        throw new Error(`${s.name}: HEAD /bench/${f.key} answered ${r.status}, length ${r.headers['content-length']}`)
+        throw new Error(
+          `${s.name}: HEAD /bench/${f.key} answered ${r.status}, length ${r.headers['content-length']}`,
+        )
     }
   }
 
   const results = {
     startedAt: new Date().toISOString(),
-    host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: os.totalmem() / 1024 ** 3, loadAvgAtStart: load },
+    host: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memGiB: os.totalmem() / 1024 ** 3,
+      loadAvgAtStart: load,
+    },
     versions: toolVersions(),
-    options: { ...opts, cases: opts.cases.map((c) => c.id), clients: opts.clients.map((c) => c.id) },
+    options: {
+      ...opts,
+      oursQuiet,
+      cases: opts.cases.map((c) => c.id),
+      clients: opts.clients.map((c) => c.id),
+    },
     skipped,
     clients: Object.fromEntries(opts.clients.map((c) => [c.id, { label: c.label, note: c.note }])),
     runs: [],
@@ -349,8 +396,19 @@ async function main() {
           const destDir = path.join(destRoot, client.id)
           fs.rmSync(destDir, { recursive: true, force: true })
           fs.mkdirSync(destDir, { recursive: true })
-          const { argv, outs } = client.build(c, server, destDir, { oursCli: opts.oursCli ?? path.join(repoDir, 'bin', 'modeldl.js') })
-          const timed = opts.fsync ? ['/bin/sh', '-c', '"$@" && exec sync -- ' + outs.map((o) => shellQuote([o.dest])).join(' '), 'sh', ...argv] : argv
+          const { argv, outs } = client.build(c, server, destDir, {
+            oursCli: opts.oursCli ?? path.join(repoDir, 'bin', 'modeldl.js'),
+            oursQuiet,
+          })
+          const timed = opts.fsync
+            ? [
+                '/bin/sh',
+                '-c',
+                '"$@" && exec sync -- ' + outs.map((o) => shellQuote([o.dest])).join(' '),
+                'sh',
+                ...argv,
+              ]
+            : argv
           spawnSync('sync') // nothing of the previous run left to write back
           warm(sources)
           if (opts.printCommands) console.log(`  $ ${summarizeArgv(timed)}`)
@@ -369,11 +427,16 @@ async function main() {
           const first = runsBy[client.id].length === 0
           let check = { ok: false, how: '-', problem: '' }
           if (r.code === 0 && !r.timedOut) {
-            check = verifyOutputs(outs, manifest, workDir, opts.verify === 'full' || (opts.verify === 'first' && first))
+            check = verifyOutputs(
+              outs,
+              manifest,
+              workDir,
+              opts.verify === 'full' || (opts.verify === 'first' && first),
+            )
           } else {
             check.problem = r.timedOut
               ? `timed out after ${opts.timeoutS} s`
-              : r.spawnError ?? `exit ${r.code ?? r.signal}`
+              : (r.spawnError ?? `exit ${r.code ?? r.signal}`)
           }
           const rec = {
             case: c.id,
@@ -415,7 +478,14 @@ async function main() {
         summaries[cl.id] = skipped[cl.id] ? { skipped: skipped[cl.id] } : summarize(runsBy[cl.id], bytes)
       }
       const tgs = targets(c, server.name, summaries)
-      results.summaries.push({ case: c.id, label: c.label, bytes, server: server.name, clients: summaries, targets: tgs })
+      results.summaries.push({
+        case: c.id,
+        label: c.label,
+        bytes,
+        server: server.name,
+        clients: summaries,
+        targets: tgs,
+      })
 
       say()
       say(`### ${c.label} from ${server.name} (${opts.runs} run${opts.runs > 1 ? 's' : ''}, medians)`)
@@ -427,6 +497,10 @@ async function main() {
         say(ratios)
       }
       say()
+      if (c.dev) {
+        say(`Targets are set for 1 GiB, 4 GiB and 200 × 1 MiB; on ${c.label} they are only indicative.`)
+        say()
+      }
       say(targetTable(tgs))
     }
   }
@@ -435,7 +509,7 @@ async function main() {
   say(
     'MB = 10^6 bytes. Wall time is the whole command, process start-up included. CPU s = user + sys of the ' +
       'command and every child it waited for; peak RSS is the largest single process of the tree (for ours, ' +
-      'the larger of the CLI and its worker). Server CPU s is the server processes\' CPU during the run.',
+      "the larger of the CLI and its worker). Server CPU s is the server processes' CPU during the run.",
   )
 
   results.finishedAt = new Date().toISOString()

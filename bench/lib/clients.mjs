@@ -18,7 +18,9 @@ export const TOOLS = [
 ]
 
 function destFor(c, destDir, key) {
-  return c.kind === 'single' ? path.join(destDir, path.basename(key)) : path.join(destDir, key.slice(c.prefix.length))
+  return c.kind === 'single'
+    ? path.join(destDir, path.basename(key))
+    : path.join(destDir, key.slice(c.prefix.length))
 }
 
 function outputs(c, destDir) {
@@ -75,8 +77,26 @@ function rcloneClient(id, label, extra, note) {
       const outs = outputs(c, destDir)
       const argv =
         c.kind === 'single'
-          ? [RCLONE_BIN, 'copyto', `bench:bench/${c.files[0].key}`, outs[0].dest, '--multi-thread-streams', '4', '-q', ...extra]
-          : [RCLONE_BIN, 'copy', `bench:bench/${c.prefix.replace(/\/$/, '')}`, destDir, '--transfers', '8', '-q', ...extra]
+          ? [
+              RCLONE_BIN,
+              'copyto',
+              `bench:bench/${c.files[0].key}`,
+              outs[0].dest,
+              '--multi-thread-streams',
+              '4',
+              '-q',
+              ...extra,
+            ]
+          : [
+              RCLONE_BIN,
+              'copy',
+              `bench:bench/${c.prefix.replace(/\/$/, '')}`,
+              destDir,
+              '--transfers',
+              '8',
+              '-q',
+              ...extra,
+            ]
       return { argv, outs }
     },
   }
@@ -88,7 +108,7 @@ function oursClient(id, label, extra, note) {
     family: 'ours',
     label,
     note,
-    build(c, server, destDir, { oursCli }) {
+    build(c, server, destDir, { oursCli, oursQuiet }) {
       const outs = outputs(c, destDir)
       const argv = [
         process.execPath,
@@ -96,6 +116,7 @@ function oursClient(id, label, extra, note) {
         'get',
         ...outs.flatMap((o) => [`s3://bench/${o.key}`, o.dest]),
         ...(c.kind === 'many' ? ['--jobs', '8'] : []),
+        ...(oursQuiet ? ['--quiet'] : []),
         ...extra,
       ]
       return { argv, outs }
@@ -106,11 +127,26 @@ function oursClient(id, label, extra, note) {
 export const CLIENTS = [
   curl,
   aws,
-  rcloneClient('rclone', 'rclone', [], 'rclone copyto, 4 streams (copy --transfers 8 for many files); verifies MD5'),
-  rcloneClient('rclone-nocheck', 'rclone --ignore-checksum', ['--ignore-checksum'], 'as rclone, without the MD5 check'),
+  rcloneClient(
+    'rclone',
+    'rclone',
+    [],
+    'rclone copyto, 4 streams (copy --transfers 8 for many files); verifies MD5',
+  ),
+  rcloneClient(
+    'rclone-nocheck',
+    'rclone --ignore-checksum',
+    ['--ignore-checksum'],
+    'as rclone, without the MD5 check',
+  ),
   oursClient('ours', 'ours', [], 'modeldl get, defaults (verifies an MD5 ETag inline); many files: --jobs 8'),
   oursClient('ours-noverify', 'ours --no-verify', ['--no-verify'], 'modeldl get --no-verify'),
-  oursClient('ours-c1', 'ours --connections 1', ['--connections', '1'], 'modeldl get --connections 1 (not run unless asked)'),
+  oursClient(
+    'ours-c1',
+    'ours --connections 1',
+    ['--connections', '1'],
+    'modeldl get --connections 1 (not run unless asked)',
+  ),
 ]
 
 export const DEFAULT_CLIENTS = ['curl', 'aws', 'rclone', 'rclone-nocheck', 'ours', 'ours-noverify']

@@ -96,14 +96,28 @@ export function targets(c, serverName, summaries) {
   const ratioTarget = (name, refId, test, describe) => {
     const ref = summaries[refId]
     if (!usable(ours) || !usable(ref)) {
-      out.push({ name, status: 'n/a', detail: whyNot(usable(ours) ? refId : 'ours', usable(ours) ? ref : ours) })
+      out.push({
+        name,
+        status: 'n/a',
+        detail: whyNot(usable(ours) ? refId : 'ours', usable(ours) ? ref : ours),
+      })
       return
     }
     const ratio = ours.wallS / ref.wallS
     out.push({ name, status: test(ratio) ? 'PASS' : 'FAIL', detail: describe(ratio), ratio })
   }
-  ratioTarget('ours ≤ 0.6 × aws (wall)', 'aws', (r) => r <= 0.6, (r) => `ours/aws = ${fmt(r)}`)
-  ratioTarget('ours ≤ 1.5 × curl (wall)', 'curl', (r) => r <= 1.5, (r) => `ours/curl = ${fmt(r)}`)
+  ratioTarget(
+    'ours ≤ 0.6 × aws (wall)',
+    'aws',
+    (r) => r <= 0.6,
+    (r) => `ours/aws = ${fmt(r)}`,
+  )
+  ratioTarget(
+    'ours ≤ 1.5 × curl (wall)',
+    'curl',
+    (r) => r <= 1.5,
+    (r) => `ours/curl = ${fmt(r)}`,
+  )
   ratioTarget(
     'ours (verifying) < rclone default (wall)',
     'rclone',
@@ -127,7 +141,10 @@ export function targets(c, serverName, summaries) {
     )
   }
   if (c.kind === 'single') {
-    const name = c.id === '4g' ? 'ours peak RSS < 150 MB at 4 GiB' : `ours peak RSS < 150 MB (target is at 4 GiB; here ${c.label}, indicative)`
+    const name =
+      c.id === '4g'
+        ? 'ours peak RSS < 150 MB at 4 GiB'
+        : `ours peak RSS < 150 MB (target is at 4 GiB; here ${c.label}, indicative)`
     if (!usable(ours)) out.push({ name, status: 'n/a', detail: whyNot('ours', ours) })
     else
       out.push({
@@ -141,6 +158,7 @@ export function targets(c, serverName, summaries) {
 
 export function targetTable(list) {
   const lines = ['| target | result | measured |', '|---|---|---|']
-  for (const t of list) lines.push(`| ${t.name} | ${t.status === 'FAIL' ? '**FAIL**' : t.status} | ${t.detail} |`)
+  for (const t of list)
+    lines.push(`| ${t.name} | ${t.status === 'FAIL' ? '**FAIL**' : t.status} | ${t.detail} |`)
   return lines.join('\n')
 }

@@ -121,7 +121,9 @@ export async function startS3rver(dir, logFile) {
       }
     }
     child.stdout.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`s3rver exited (code ${code}) before listening; see ${logFile}`)))
+    child.once('exit', (code) =>
+      reject(new Error(`s3rver exited (code ${code}) before listening; see ${logFile}`)),
+    )
     setTimeout(() => reject(new Error(`s3rver did not start within 30 s; see ${logFile}`)), 30000).unref()
   })
   child.stdout.resume()

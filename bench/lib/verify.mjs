@@ -35,7 +35,8 @@ export function sampleMatches(file, source, size) {
       const off = Math.floor(((size - len) * i) / (SAMPLE_WINDOWS - 1))
       const na = fs.readSync(fa, a, 0, len, off)
       const nb = fs.readSync(fb, b, 0, len, off)
-      if (na !== len || nb !== len || a.compare(b, 0, len, 0, len) !== 0) return `bytes differ near offset ${off}`
+      if (na !== len || nb !== len || a.compare(b, 0, len, 0, len) !== 0)
+        return `bytes differ near offset ${off}`
     }
   } finally {
     fs.closeSync(fa)
@@ -54,9 +55,11 @@ export function verifyOutputs(outs, manifest, workDir, full) {
     } catch {
       return { ok: false, how, problem: `missing ${o.dest}` }
     }
-    if (st.size !== o.size) return { ok: false, how, problem: `${o.dest}: ${st.size} bytes, expected ${o.size}` }
+    if (st.size !== o.size)
+      return { ok: false, how, problem: `${o.dest}: ${st.size} bytes, expected ${o.size}` }
     if (full || o.size <= ALWAYS_FULL) {
-      if (sha256File(o.dest) !== manifest[o.key].sha256) return { ok: false, how, problem: `${o.dest}: sha256 differs` }
+      if (sha256File(o.dest) !== manifest[o.key].sha256)
+        return { ok: false, how, problem: `${o.dest}: sha256 differs` }
     } else {
       const problem = sampleMatches(o.dest, sourcePath(workDir, o.key), o.size)
       if (problem) return { ok: false, how, problem: `${o.dest}: ${problem}` }
