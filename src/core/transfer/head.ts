@@ -1,6 +1,7 @@
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
 import type { ChecksumAlgorithm } from '../../shared/transfer'
-import { TransferError } from './errors'
+import { TransferError, throwIfStopped } from './errors'
+import { waitBeforeRetry } from './retry'
 import { classifyS3Error } from './s3-errors'
 import { formatS3Uri, type S3Location } from './s3-uri'
 
@@ -22,23 +23,31 @@ export interface ObjectInfo {
 
 const ARCHIVED = new Set(['GLACIER', 'DEEP_ARCHIVE'])
 
+/** HEAD with the object's checksum; transient failures are retried like ranged GETs. */
 export async function headObject(
   client: S3Client,
   loc: S3Location,
   signal: AbortSignal,
+  maxAttempts: number,
 ): Promise<ObjectInfo> {
-  let out: HeadObjectCommandOutput
-  try {
-    out = await client.send(
-      new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, ChecksumMode: 'ENABLED' }),
-      {
-        abortSignal: signal,
-      },
-    )
-  } catch (err) {
-    throw classifyS3Error(err, formatS3Uri(loc), 'HEAD')
+  for (let failures = 1; ; failures++) {
+    let out: HeadObjectCommandOutput
+    try {
+      out = await client.send(
+        new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, ChecksumMode: 'ENABLED' }),
+        {
+          abortSignal: signal,
+        },
+      )
+    } catch (err) {
+      throwIfStopped(signal)
+      const e = classifyS3Error(err, formatS3Uri(loc), 'HEAD')
+      if (!e.retryable || failures >= maxAttempts) throw e
+      await waitBeforeRetry(failures, signal)
+      continue
+    }
+    return describeHead(out, loc)
   }
-  return describeHead(out, loc)
 }
 
 export function describeHead(out: HeadObjectCommandOutput, loc: S3Location): ObjectInfo {

@@ -1,11 +1,11 @@
 import type { FileHandle } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { TransferTuning } from '../../shared/transfer'
 import type { BandwidthLimiter } from './bandwidth-limiter'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
 import { diskFull, notWritable } from './preflight'
+import { waitBeforeRetry } from './retry'
 import { classifyS3Error } from './s3-errors'
 import type { S3Location } from './s3-uri'
 
@@ -65,14 +65,8 @@ export async function fetchRange(ctx: RangeFetchContext, start: number, end: num
           cause: e,
         })
       }
-      const backoff = Math.min(10_000, 200 * 2 ** (failures - 1))
-      const delay = backoff / 2 + Math.random() * (backoff / 2)
-      ctx.onRetry?.(`${e.message}; retrying in ${Math.round(delay)} ms (attempt ${failures + 1})`)
-      try {
-        await sleep(delay, undefined, { signal: ctx.signal })
-      } catch {
-        throw new TransferStopped(stopReasonOf(ctx.signal))
-      }
+      ctx.onRetry?.(`${e.message}; retrying (attempt ${failures + 1})`)
+      await waitBeforeRetry(failures, ctx.signal)
     }
   }
 }
@@ -102,8 +96,26 @@ async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: n
   )
 
   // The write under way, if any: reading the next batch overlaps writing this one.
-  const writes: { pending: Promise<void> | null } = { pending: null }
+  const writes: { pending: Promise<void> | null; error: unknown } = { pending: null, error: null }
+  let received = cursor.pos
+  let batch: Buffer[] = []
+  let batchStart = received
+  let batchBytes = 0
+  const flush = async (): Promise<void> => {
+    if (writes.pending) await writes.pending
+    writes.pending =
+      batchBytes > 0
+        ? writeBatch(ctx, cursor, batch, batchStart, batchBytes).catch((err: unknown) => {
+            writes.error ??= err
+            throw err
+          })
+        : null
+    batch = []
+    batchStart = received
+    batchBytes = 0
+  }
   let body: Readable | undefined
+  let trusted = true
   try {
     const out = await ctx.client.send(
       new GetObjectCommand({
@@ -130,34 +142,22 @@ async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: n
     })
     if (attempt.signal.aborted) stream.destroy(asError(attempt.signal.reason))
 
-    let received = cursor.pos
-    let batch: Buffer[] = []
-    let batchStart = received
-    let batchBytes = 0
-    const flush = async (): Promise<void> => {
-      if (writes.pending) await writes.pending
-      writes.pending = batchBytes > 0 ? writeBatch(ctx, cursor, batch, batchStart, batchBytes) : null
-      batch = []
-      batchStart = received
-      batchBytes = 0
-    }
     for await (const raw of stream) {
       lastActivity = performance.now()
-      let chunk = raw as Buffer
-      const overflow = received + chunk.length > end
-      if (overflow) chunk = chunk.subarray(0, end - received)
-      ctx.onData(received, chunk)
-      batch.push(chunk)
-      batchBytes += chunk.length
-      received += chunk.length
-      if (overflow) {
-        await flush()
+      const chunk = raw as Buffer
+      if (received + chunk.length > end) {
+        // More than asked for: the response cannot be trusted, so none of it is kept.
+        trusted = false
         throw new TransferError(
           'server_error',
           `The server sent more bytes than asked for ${ctx.object}`,
           true,
         )
       }
+      ctx.onData(received, chunk)
+      batch.push(chunk)
+      batchBytes += chunk.length
+      received += chunk.length
       if (ctx.limiter.rate > 0) {
         waitingForTokens = true
         await ctx.limiter.take(chunk.length, attempt.signal)
@@ -170,8 +170,10 @@ async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: n
     if (writes.pending) await writes.pending
     writes.pending = null
   } catch (err) {
-    // Let a write already under way land (so cursor.pos is exact), but keep the first error.
+    // Keep every good byte that arrived before a reset or stall, so the retry starts right after it.
+    if (trusted && writes.error === null && !ctx.signal.aborted) await flush().catch(() => undefined)
     if (writes.pending) await writes.pending.catch(() => undefined)
+    if (writes.error !== null) throw writes.error
     throw attempt.signal.aborted && attempt.signal.reason instanceof TransferError
       ? attempt.signal.reason
       : err

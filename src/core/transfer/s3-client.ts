@@ -47,7 +47,8 @@ export function createS3Client(
     // We verify whole files ourselves, once, with the fastest checksum available.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 3,
+    // One retry policy, ours: it resumes a range from its last byte, which the SDK's cannot.
+    maxAttempts: 1,
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),

@@ -104,6 +104,14 @@ export function classifyS3Error(err: unknown, object: string, op: string): Trans
     )
   }
   const sysCode = (err as { code?: string })?.code
+  if (name === 'TimeoutError') {
+    return new TransferError(
+      'network',
+      `The connection stalled or timed out during ${op} of ${object}`,
+      true,
+      { cause: err },
+    )
+  }
   if (
     name === 'TimeoutError' ||
     name === 'AbortError' ||

@@ -23,7 +23,8 @@ import { formatS3Uri, parseS3Uri, type S3Location } from './s3-uri'
 import { SequentialHasher } from './sequential-hasher'
 import { loadSidecar, partPath, removePartFiles, saveSidecar } from './sidecar'
 
-const SIDECAR_INTERVAL_MS = 2_000
+// How much a SIGKILL can cost: at most this long of transfer is fetched again after a restart.
+const SIDECAR_INTERVAL_MS = 1_000
 
 export interface TransferContext {
   client: S3Client
@@ -56,7 +57,7 @@ export async function runTransfer(job: TransferJob, ctx: TransferContext): Promi
   try {
     throwIfStopped(ctx.signal)
     meter.setPhase('head')
-    let info = await headObject(ctx.client, loc, ctx.signal)
+    let info = await headObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts)
     if (job.expectedSize !== undefined && job.expectedSize !== info.size) {
       throw new TransferError(
         'size_mismatch',
@@ -72,7 +73,7 @@ export async function runTransfer(job: TransferJob, ctx: TransferContext): Promi
         if (!(err instanceof StartOver) || round >= 2) throw err instanceof StartOver ? err.cause : err
         ctx.log?.('warn', `${err.message}; starting ${object} again from zero`)
         await removePartFiles(job.localPath)
-        info = await headObject(ctx.client, loc, ctx.signal)
+        info = await headObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts)
       }
     }
   } catch (err) {
@@ -243,11 +244,10 @@ async function fetchVerifyCommit(
     }
   } catch (err) {
     await fh.close().catch(() => undefined)
-    if (err instanceof TransferError && (err.code === 'object_changed' || err.code === 'checksum_mismatch')) {
-      keepPart = false
-      if (err.code === 'object_changed') throw new StartOver(err)
-    }
-    if (!keepPart) await removePartFiles(job.localPath)
+    // Bytes of an object that changed, or that failed verification, are worth nothing.
+    const worthless =
+      err instanceof StartOver || (err instanceof TransferError && err.code === 'object_changed')
+    if (worthless || !keepPart) await removePartFiles(job.localPath)
     else if (done.total() > 0) {
       await saveSidecar(job.localPath, {
         s3Uri: job.s3Uri,
@@ -256,7 +256,7 @@ async function fetchVerifyCommit(
         ranges: done.toJSON(),
       }).catch(() => undefined)
     }
-    throw err
+    throw err instanceof TransferError && err.code === 'object_changed' ? new StartOver(err) : err
   }
 }
 

@@ -1,0 +1,103 @@
+// Shared set-up for the engine's integration tests: s3rver behind the fault proxy, a temp folder,
+// and runTransfer with a client pointed at the proxy.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { BandwidthLimiter } from '../../src/core/transfer/bandwidth-limiter'
+import { createS3Client } from '../../src/core/transfer/s3-client'
+import { runTransfer } from '../../src/core/transfer/transfer'
+import {
+  DEFAULT_TUNING,
+  type TransferJob,
+  type TransferProgress,
+  type TransferTuning,
+} from '../../src/shared/transfer'
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy'
+import { startS3Server, TEST_CREDENTIALS, type TestS3Server } from '../support/s3-server'
+import { makeTempDir, removeTempDir } from '../support/temp'
+
+export const KiB = 1024
+export const MiB = 1024 * 1024
+
+/** Small parts so that part boundaries, parallel ranges and retries all happen on small objects. */
+export const TEST_TUNING: TransferTuning = {
+  ...DEFAULT_TUNING,
+  partSize: 256 * KiB,
+  connectionsPerFile: 3,
+  maxAttempts: 4,
+  freeSpaceMarginBytes: 0,
+  stallTimeoutMs: 1_000,
+  connectTimeoutMs: 2_000,
+}
+
+export interface Harness {
+  s3: TestS3Server
+  proxy: FaultProxy
+  dir: string
+  client(tuning?: TransferTuning): S3Client
+  /** Runs one transfer through the proxy; progress events are collected in `events`. */
+  download(
+    job: Omit<TransferJob, 'id' | 'localPath'> & { localPath?: string; id?: string },
+    options?: {
+      tuning?: Partial<TransferTuning>
+      signal?: AbortSignal
+      limiter?: BandwidthLimiter
+      onProgress?(p: TransferProgress): void
+    },
+  ): ReturnType<typeof runTransfer>
+  events: TransferProgress[]
+  logs: string[]
+  close(): Promise<void>
+}
+
+export async function startHarness(): Promise<Harness> {
+  const s3 = await startS3Server({ bucket: 'models' })
+  const proxy = await startFaultProxy(s3.endpoint)
+  const dir = await makeTempDir('modeldl-transfer-')
+  const clients: S3Client[] = []
+  const events: TransferProgress[] = []
+  const logs: string[] = []
+  let n = 0
+  const client = (tuning: TransferTuning = TEST_TUNING): S3Client => {
+    const c = createS3Client({ endpoint: proxy.url, region: 'us-east-1', ...TEST_CREDENTIALS }, tuning, {})
+    clients.push(c)
+    return c
+  }
+  return {
+    s3,
+    proxy,
+    dir,
+    client,
+    events,
+    logs,
+    download(job, options = {}) {
+      const tuning = { ...TEST_TUNING, ...options.tuning }
+      const id = job.id ?? `job-${++n}`
+      return runTransfer(
+        { ...job, id, localPath: job.localPath ?? join(dir, `${id}.safetensors`) },
+        {
+          client: client(tuning),
+          tuning,
+          limiter: options.limiter ?? new BandwidthLimiter(tuning.bandwidthLimitBps),
+          signal: options.signal ?? new AbortController().signal,
+          onProgress: (p) => {
+            events.push(p)
+            options.onProgress?.(p)
+          },
+          log: (level, message) => logs.push(`${level}: ${message}`),
+        },
+      )
+    },
+    async close() {
+      for (const c of clients) c.destroy()
+      await proxy.close()
+      await s3.close()
+      await removeTempDir(dir)
+    },
+  }
+}
+
+/** Neither the final file's temporary `.part` nor its sidecar is left. */
+export function leftovers(localPath: string): string[] {
+  return [`${localPath}.part`, `${localPath}.part.json`].filter((p) => existsSync(p))
+}
