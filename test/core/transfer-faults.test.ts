@@ -52,11 +52,15 @@ describe('runTransfer against a faulty server', () => {
     expect(cut).toHaveLength(2)
     for (const c of cut) {
       const start = Number(/bytes=(\d+)-/.exec(c.range!)![1])
-      const retry = gets.find((g) => g !== c && g.range?.startsWith(`bytes=${start + c.bytesSent}-`))
-      expect(retry, `a retry starting at ${start + c.bytesSent}`).toBeDefined()
+      // The retry starts after the bytes that arrived (a TCP reset may drop some the proxy had sent).
+      const retry = gets.find((g) => {
+        const s = Number(/bytes=(\d+)-/.exec(g.range ?? '')?.[1] ?? -1)
+        return g !== c && s > start && s <= start + c.bytesSent
+      })
+      expect(retry, `a retry starting within (${start}, ${start + c.bytesSent}]`).toBeDefined()
     }
-    // Nothing fetched twice: every byte crossed the wire once.
-    expect(h.proxy.totalBodyBytes((r) => r.method === 'GET')).toBe(SIZE)
+    // At most the cut-off responses' bytes crossed the wire twice.
+    expect(h.proxy.totalBodyBytes((r) => r.method === 'GET')).toBeLessThanOrEqual(SIZE + 2 * 100 * KiB)
   })
 
   it('detects a stalled connection and retries it', async () => {
