@@ -1,0 +1,82 @@
+import type { LocatedModel } from './formats'
+import type { ConfigIssue } from './issues'
+import type { ResolvedOptions } from './options'
+import { checkModelPath } from './path-safety'
+import { substituteNetworkVolume } from './placeholders'
+import { resolveS3Path } from './s3-path'
+import { checkRawModel } from './schema'
+
+/** One model file to fetch, fully resolved and checked. */
+export interface ModelEntry {
+  /** Stable across loads: `group/modelKey` (nested format) or `directoryGroup/modelName` (flat format). */
+  id: string
+  group: string
+  key: string
+  modelName: string
+  /** Always `s3://bucket/key`. */
+  s3Uri: string
+  /** Absolute and normalized, inside a models root. */
+  localPath: string
+  expectedSize: number
+  /** Lower-case hex. */
+  sha256?: string
+  /** Absolute and normalized, inside a models root. */
+  symLinkedFrom?: string
+  /** Ids of other entries that named the very same file and object, merged into this one. */
+  aliases: string[]
+  /** Fields this loader does not know, kept untouched for whoever does. */
+  extra: Record<string, unknown>
+}
+
+/** A checked entry and where its files physically land, which is what duplicates are judged by. */
+export interface PlacedModel {
+  entry: string
+  model: ModelEntry
+  location: string
+}
+
+export type ResolvedModel = { ok: true; placed: PlacedModel } | { ok: false; issues: ConfigIssue[] }
+
+export async function resolveModel(located: LocatedModel, options: ResolvedOptions): Promise<ResolvedModel> {
+  const { entry } = located
+  const raw = checkRawModel(located.value, entry)
+  if (!raw.ok) return raw
+
+  const issues: ConfigIssue[] = []
+  const problem = (field: string, message: string) => issues.push({ entry, field, message })
+
+  const s3 = resolveS3Path(raw.model.originalS3Path, options.defaultBucket)
+  if (!s3.ok) problem('originalS3Path', s3.message)
+
+  const placePath = async (field: string, value: string) => {
+    const substituted = substituteNetworkVolume(value, options.networkVolume)
+    const checked = substituted.ok ? await checkModelPath(substituted.value, options.roots) : substituted
+    if (checked.ok) return checked
+    problem(field, checked.message)
+    return undefined
+  }
+  const local = await placePath('localPath', raw.model.localPath)
+  const linkSource = raw.model.symLinkedFrom
+    ? await placePath('symLinkedFrom', raw.model.symLinkedFrom)
+    : undefined
+  if (local && linkSource && linkSource.location === local.location) {
+    problem('symLinkedFrom', `${linkSource.path} is the localPath itself; a file cannot link to itself`)
+  }
+
+  if (!s3.ok || !local || issues.length > 0) return { ok: false, issues }
+  const { group, key } = located.naming ?? { group: raw.model.directoryGroup, key: raw.model.modelName }
+  const model: ModelEntry = {
+    id: `${group}/${key}`,
+    group,
+    key,
+    modelName: raw.model.modelName,
+    s3Uri: s3.value,
+    localPath: local.path,
+    expectedSize: raw.model.modelSize,
+    ...(raw.model.sha256 ? { sha256: raw.model.sha256 } : {}),
+    ...(linkSource ? { symLinkedFrom: linkSource.path } : {}),
+    aliases: [],
+    extra: raw.extra,
+  }
+  return { ok: true, placed: { entry, model, location: local.location } }
+}

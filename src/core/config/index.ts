@@ -1,0 +1,6 @@
+export type { ModelEntry } from './entry'
+export type { ConfigFormat } from './formats'
+export { ConfigError, formatIssue, type ConfigIssue } from './issues'
+export { loadModelConfigFile } from './load-file'
+export type { ModelConfigOptions } from './options'
+export { parseModelConfig, parseModelList, parseSingleModel, type ParsedModelConfig } from './parse'
