@@ -57,7 +57,11 @@ export function scanForError(text: string): number | undefined {
       if (char === '' || char < ' ') stop()
       if (char === '\\') {
         ESCAPE.lastIndex = i
-        if (!ESCAPE.test(text)) stop()
+        if (!ESCAPE.test(text)) {
+          // V8 points at the letter after the backslash; agreeing with it keeps both sources of positions alike.
+          i++
+          stop()
+        }
         i = ESCAPE.lastIndex
       } else {
         i++

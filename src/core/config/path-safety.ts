@@ -35,7 +35,8 @@ export async function checkModelPath(
   if (shape) return { ok: false, message: `${describeValue(path)}: ${shape}` }
   const lexical = normalize(path)
   const rootList = roots.map((root) => root.configured).join(', ')
-  if (!roots.some((root) => isInside(root.lexical, lexical))) {
+  // A root may be written either way: as configured, or as the folder its symlink leads to.
+  if (!roots.some((root) => isInside(root.lexical, lexical) || isInside(root.real, lexical))) {
     return { ok: false, message: `${lexical} is outside the models roots (${rootList})` }
   }
 

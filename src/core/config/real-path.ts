@@ -19,8 +19,9 @@ export async function realPathOfExisting(path: string, hops = 0): Promise<RealPa
     } catch (err) {
       const code = errorCode(err)
       if (code === 'ELOOP') return { ok: false, message: `a symlink loop at ${current}` }
-      if (code !== 'ENOENT' && code !== 'ENOTDIR')
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
         return { ok: false, message: `cannot check ${current}: ${code}` }
+      }
     }
     // realpath also fails on a dangling symlink, yet a file written there lands wherever the link points,
     // so follow it by hand instead of taking it for a missing name.
@@ -30,8 +31,9 @@ export async function realPathOfExisting(path: string, hops = 0): Promise<RealPa
       const parent = await realPathOfExisting(dirname(current), hops)
       if (!parent.ok) return parent
       const target = await readlink(current).catch((err: unknown) => err as Error)
-      if (target instanceof Error)
+      if (target instanceof Error) {
         return { ok: false, message: `cannot check ${current}: ${errorCode(target)}` }
+      }
       return realPathOfExisting(join(resolve(parent.path, target), ...missing), hops + 1)
     }
     const parent = dirname(current)
