@@ -4,7 +4,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { TransferTuning } from '../../shared/transfer'
 import type { BandwidthLimiter } from './bandwidth-limiter'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
-import { diskFull, notWritable } from './preflight'
+import { OrderedWriter } from './ordered-writer'
 import { waitBeforeRetry } from './retry'
 import { classifyS3Error } from './s3-errors'
 import type { S3Location } from './s3-uri'
@@ -14,6 +14,8 @@ import type { S3Location } from './s3-uri'
  * one syscall per MiB instead of one per 64 KiB chunk, and no copy into a bigger buffer.
  */
 const WRITE_BATCH_BYTES = 1024 * 1024
+/** Writes queued on the thread pool per connection before reading waits. */
+const WRITES_IN_FLIGHT = 4
 /** An attempt that moved at least this far counts as progress, so the failure count starts over. */
 const PROGRESS_RESETS_FAILURES = 1024 * 1024
 const WATCHDOG_TICK_MS = 500
@@ -95,24 +97,22 @@ async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: n
     Math.min(WATCHDOG_TICK_MS, ctx.tuning.stallTimeoutMs),
   )
 
-  // The write under way, if any: reading the next batch overlaps writing this one.
-  const writes: { pending: Promise<void> | null; error: unknown } = { pending: null, error: null }
+  const writer = new OrderedWriter(ctx.fh, ctx.dir, WRITES_IN_FLIGHT, (offset, length) => {
+    cursor.pos = offset + length
+    ctx.onWritten(offset, length)
+  })
   let received = cursor.pos
   let batch: Buffer[] = []
   let batchStart = received
   let batchBytes = 0
   const flush = async (): Promise<void> => {
-    if (writes.pending) await writes.pending
-    writes.pending =
-      batchBytes > 0
-        ? writeBatch(ctx, cursor, batch, batchStart, batchBytes).catch((err: unknown) => {
-            writes.error ??= err
-            throw err
-          })
-        : null
-    batch = []
-    batchStart = received
-    batchBytes = 0
+    if (batchBytes > 0) {
+      const [chunks, offset, length] = [batch, batchStart, batchBytes]
+      batch = []
+      batchStart = received
+      batchBytes = 0
+      await writer.write(chunks, offset, length)
+    }
   }
   let body: Readable | undefined
   let trusted = true
@@ -167,13 +167,16 @@ async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: n
       if (batchBytes >= WRITE_BATCH_BYTES) await flush()
     }
     await flush()
-    if (writes.pending) await writes.pending
-    writes.pending = null
+    await writer.drain()
   } catch (err) {
     // Keep every good byte that arrived before a reset or stall, so the retry starts right after it.
-    if (trusted && writes.error === null && !ctx.signal.aborted) await flush().catch(() => undefined)
-    if (writes.pending) await writes.pending.catch(() => undefined)
-    if (writes.error !== null) throw writes.error
+    if (trusted && !writer.failed && !ctx.signal.aborted) await flush().catch(() => undefined)
+    // A failed write (disk full) explains the failure better than whatever it caused downstream.
+    const writeFailure = await writer.drain().then(
+      () => null,
+      (e: unknown) => e,
+    )
+    if (writeFailure !== null) throw writeFailure
     throw attempt.signal.aborted && attempt.signal.reason instanceof TransferError
       ? attempt.signal.reason
       : err
@@ -223,25 +226,6 @@ function checkResponse(
   if (m[3] !== '*' && Number(m[3]) !== ctx.size) {
     throw new TransferError('object_changed', `${ctx.object} is now ${m[3]} bytes, not ${ctx.size}`)
   }
-}
-
-async function writeBatch(
-  ctx: RangeFetchContext,
-  cursor: { pos: number },
-  batch: Buffer[],
-  offset: number,
-  length: number,
-): Promise<void> {
-  try {
-    const { bytesWritten } = await ctx.fh.writev(batch, offset)
-    if (bytesWritten !== length) throw Object.assign(new Error('short write'), { code: 'ENOSPC' })
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw diskFull(ctx.dir)
-    throw notWritable(ctx.dir, err)
-  }
-  cursor.pos = offset + length
-  ctx.onWritten(offset, length)
 }
 
 function asError(reason: unknown): Error {

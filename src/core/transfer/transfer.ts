@@ -122,12 +122,13 @@ async function fetchVerifyCommit(
       saving = saving
         .then(async () => {
           // Data first, then the record of it: a sidecar never claims bytes a power cut could lose.
+          const ranges = done.toJSON()
           await fh.datasync()
           await saveSidecar(job.localPath, {
             s3Uri: job.s3Uri,
             etag: info.etag,
             size: info.size,
-            ranges: done.toJSON(),
+            ranges,
           })
         })
         .catch((err: unknown) =>
