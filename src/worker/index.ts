@@ -8,4 +8,7 @@ const worker = new TransferWorker(port)
 port.onMessage((message) => worker.handle(message))
 // The host is gone: pause everything (keep `.part` files) rather than run on as an orphan.
 port.onDisconnect(() => void worker.shutdown())
+// Ctrl-C in a terminal reaches the whole process group: the host decides what it means (pause).
+process.on('SIGINT', () => undefined)
+process.on('SIGTERM', () => void worker.shutdown())
 port.send({ type: 'ready', pid: process.pid })

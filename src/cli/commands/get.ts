@@ -8,6 +8,7 @@ import {
   DEFAULT_TUNING,
   type TransferJob,
   type TransferProgress,
+  type TransferResult,
   type TransferTuning,
 } from '../../shared/transfer'
 import { UsageError } from '../usage-error'
@@ -111,12 +112,7 @@ export async function getCommand(argv: string[], workerEntry: string): Promise<n
       const job = jobs[next++]!
       try {
         const result = await host.run(job)
-        reporter.done(
-          job,
-          result.size,
-          result.durationMs,
-          result.verified.map((v) => v.algorithm),
-        )
+        reporter.done(job, result)
       } catch (err) {
         failures++
         if (err instanceof TransferStopped) reporter.failed(job, err.reason, err.message)
@@ -154,10 +150,20 @@ class ProgressReporter {
     )
   }
 
-  done(job: TransferJob, size: number, ms: number, verified: string[]): void {
+  done(job: TransferJob, result: TransferResult): void {
+    const { size, durationMs: ms, bytesResumed } = result
+    const verified = result.verified.map((v) => v.algorithm)
     if (this.mode === 'json')
       return void console.log(
-        JSON.stringify({ event: 'done', id: job.id, localPath: job.localPath, size, ms, verified }),
+        JSON.stringify({
+          event: 'done',
+          id: job.id,
+          localPath: job.localPath,
+          size,
+          bytesResumed,
+          ms,
+          verified,
+        }),
       )
     if (this.mode === 'quiet') return
     if (process.stderr.isTTY && this.jobs.length === 1) process.stderr.write('\n')
