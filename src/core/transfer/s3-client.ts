@@ -1,7 +1,6 @@
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import { S3Client } from '@aws-sdk/client-s3'
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { S3Settings, TransferTuning } from '../../shared/transfer'
 
@@ -29,6 +28,9 @@ export function createS3Client(
 ): S3Client {
   const endpoint = resolveEndpoint(settings, env)
   const agentOptions = { keepAlive: true, maxSockets: 256 }
+  // Explicit keys, else the SDK's default chain (env, SSO, shared config/credentials for `profile`,
+  // process, web identity, ECS/EC2): the same chain @aws-sdk/credential-providers' fromNodeProviderChain
+  // builds, without loading that package's other providers on every worker start.
   const credentials =
     settings.accessKeyId && settings.secretAccessKey
       ? {
@@ -36,14 +38,15 @@ export function createS3Client(
           secretAccessKey: settings.secretAccessKey,
           ...(settings.sessionToken ? { sessionToken: settings.sessionToken } : {}),
         }
-      : fromNodeProviderChain(settings.profile ? { profile: settings.profile } : {})
+      : undefined
   return new S3Client({
     region: resolveRegion(settings, env),
     ...(endpoint ? { endpoint } : {}),
     // Custom endpoints (MinIO, s3rver, R2 with an IP or port) rarely have wildcard DNS for bucket hosts.
     forcePathStyle: settings.forcePathStyle ?? Boolean(endpoint),
     followRegionRedirects: true,
-    credentials,
+    ...(credentials ? { credentials } : {}),
+    ...(settings.profile ? { profile: settings.profile } : {}),
     // We verify whole files ourselves, once, with the fastest checksum available.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
