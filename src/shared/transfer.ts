@@ -92,7 +92,7 @@ export interface S3Settings {
 export interface TransferTuning {
   /** Bytes per ranged GET. Objects at most this large are fetched in one request. */
   partSize: number
-  /** Parallel ranged GETs per file. */
+  /** Parallel ranged GETs per file; 0 = automatic (see resolveTuning in core). */
   connectionsPerFile: number
   /** Attempts per range before the job fails (transient errors only). */
   maxAttempts: number
@@ -109,7 +109,7 @@ export interface TransferTuning {
 
 export const DEFAULT_TUNING: TransferTuning = {
   partSize: 64 * 1024 * 1024,
-  connectionsPerFile: 4,
+  connectionsPerFile: 0,
   maxAttempts: 6,
   bandwidthLimitBps: 0,
   verifyEtagMd5: true,

@@ -3,6 +3,7 @@ import { BandwidthLimiter } from '../core/transfer/bandwidth-limiter'
 import { TransferError, TransferStopped } from '../core/transfer/errors'
 import { createS3Client } from '../core/transfer/s3-client'
 import { runTransfer } from '../core/transfer/transfer'
+import { resolveTuning } from '../core/transfer/tuning'
 import type { StopReason, TransferJob, TransferTuning } from '../shared/transfer'
 import type { HostToWorker } from '../shared/worker-protocol'
 import type { WorkerPort } from './port'
@@ -25,7 +26,7 @@ export class TransferWorker {
       case 'configure':
         this.client?.destroy()
         this.client = createS3Client(message.s3, message.tuning, { ...process.env, ...message.env })
-        this.tuning = message.tuning
+        this.tuning = resolveTuning(message.tuning, message.s3, { ...process.env, ...message.env })
         this.limiter.setRate(message.tuning.bandwidthLimitBps)
         return
       case 'start':

@@ -132,3 +132,25 @@ describe('describeHead', () => {
     ).toBe(10)
   })
 })
+
+describe('resolveTuning', () => {
+  it('uses one stream for a server on this machine and four for a remote store, unless set', async () => {
+    const { resolveTuning } = await import('../../src/core/transfer/tuning')
+    const { DEFAULT_TUNING } = await import('../../src/shared/transfer')
+    expect(resolveTuning(DEFAULT_TUNING, { endpoint: 'http://127.0.0.1:9000' }, {}).connectionsPerFile).toBe(
+      1,
+    )
+    expect(resolveTuning(DEFAULT_TUNING, { endpoint: 'http://[::1]:9000' }, {}).connectionsPerFile).toBe(1)
+    expect(
+      resolveTuning(DEFAULT_TUNING, {}, { AWS_ENDPOINT_URL_S3: 'http://localhost:9000' }).connectionsPerFile,
+    ).toBe(1)
+    expect(resolveTuning(DEFAULT_TUNING, {}, {}).connectionsPerFile).toBe(4)
+    expect(resolveTuning(DEFAULT_TUNING, { endpoint: 'https://s3.example.com' }, {}).connectionsPerFile).toBe(
+      4,
+    )
+    expect(
+      resolveTuning({ ...DEFAULT_TUNING, connectionsPerFile: 3 }, { endpoint: 'http://127.0.0.1' }, {})
+        .connectionsPerFile,
+    ).toBe(3)
+  })
+})

@@ -21,7 +21,7 @@ variables (AWS_PROFILE, AWS_ACCESS_KEY_ID…, AWS_REGION, AWS_ENDPOINT_URL_S3 / 
 
 Options:
   --jobs N            files fetched at once (default 4)
-  --connections N     parallel ranged GETs per file (default ${DEFAULT_TUNING.connectionsPerFile})
+  --connections N     parallel ranged GETs per file (default: 1 for a server on this machine, 4 otherwise)
   --part-size BYTES   bytes per ranged GET (default ${DEFAULT_TUNING.partSize}); suffixes K, M, G allowed
   --limit BYTES/S     bandwidth limit for all files together (0 = none); suffixes K, M, G allowed
   --sha256 HEX        expected sha256 (only with a single object)
