@@ -1,0 +1,155 @@
+// The DownloadService's one contract: what the desktop window (IPC), the CLI (local socket) and a
+// browser (WebSocket) can ask of the single owner of the queue, and what it tells them.
+import type { TransferPhase } from './transfer'
+
+/** The old system's states plus `paused`. */
+export type ModelStatus = 'queued' | 'progress' | 'paused' | 'completed' | 'failed' | 'cancelled'
+
+export const TERMINAL_STATUSES: readonly ModelStatus[] = ['completed', 'failed', 'cancelled']
+
+/** A model the service tracks. Its id is its absolute local path: one file, one record. */
+export interface ModelRecord {
+  id: string
+  group: string
+  modelName: string
+  s3Uri: string
+  localPath: string
+  expectedSize: number
+  sha256?: string
+  /** This model is a symbolic link to that path, made once the target is complete. */
+  linkTo?: string
+  linkReason?: 'symLinkedFrom' | 'same-object'
+  status: ModelStatus
+  phase?: TransferPhase
+  downloaded: number
+  totalSize: number
+  speedBps: number
+  etaSeconds: number | null
+  /** Transfer attempts started, automatic retries included. */
+  attempts: number
+  /** Automatic retries used (bounded by the service). */
+  autoRetries: number
+  errorCode?: string
+  errorMessage?: string
+  /** The enqueue request that added it: overall progress counts only the latest batch. */
+  batchId: string
+  createdAt: string
+  startedAt?: string
+  finishedAt?: string
+  lastUpdated: string
+}
+
+/** Which models a command applies to. */
+export type ModelSelector =
+  | { all: true }
+  | { allFailed: true }
+  | { ids: string[] }
+  | { group: string; modelName: string }
+  | { path: string }
+
+export interface EnqueueEntry {
+  group: string
+  modelName: string
+  s3Uri: string
+  localPath: string
+  expectedSize: number
+  sha256?: string
+  /** The old system's symLinkedFrom: this path becomes a link to that one. */
+  symLinkedFrom?: string
+}
+
+export interface EnqueueRequest {
+  entries: EnqueueEntry[]
+  /** Download even when a complete file of the right size is already there. */
+  force?: boolean
+}
+
+export interface EnqueueResult {
+  batchId: string
+  /** Added to the queue. */
+  queued: string[]
+  /** Already queued or running: not added twice. */
+  alreadyQueued: string[]
+  /** A complete file of the right size is there: marked completed without a download. */
+  alreadyComplete: string[]
+  /** Will become links (same S3 object as another entry, or symLinkedFrom). */
+  linked: string[]
+}
+
+export interface BatchProgress {
+  batchId: string | null
+  models: number
+  completed: number
+  failed: number
+  cancelled: number
+  bytesDone: number
+  bytesTotal: number
+  speedBps: number
+  etaSeconds: number | null
+}
+
+export interface ServiceStatus {
+  stateDir: string
+  files: { state: string; progress: string; log: string; socket: string }
+  owner: { pid: number; kind: OwnerKind; since: string } | null
+  worker: { running: boolean; pid: number | null }
+  queueLength: number
+  active: number
+  counts: Record<ModelStatus, number>
+  batch: BatchProgress
+  settings: { concurrency: number; maxConnections: number; bandwidthLimitBps: number }
+  /** Redacted: never a secret. */
+  s3: Record<string, unknown>
+}
+
+export type OwnerKind = 'app' | 'cli' | 'daemon' | 'serve'
+
+/** Per-tick progress of the models that changed, plus the batch summary. */
+export interface ProgressTick {
+  models: Array<
+    Pick<ModelRecord, 'id' | 'status' | 'phase' | 'downloaded' | 'totalSize' | 'speedBps' | 'etaSeconds'>
+  >
+  batch: BatchProgress
+}
+
+export type ServiceEvent =
+  | { type: 'progress'; data: ProgressTick }
+  /** Records added, changed in more than their byte counts, or removed. */
+  | { type: 'changed'; data: { records: ModelRecord[]; removed: string[] } }
+
+export type MovePosition = 'top' | 'up' | 'down' | 'bottom'
+
+/** Every method resolves with plain data (it crosses process boundaries) or rejects with ServiceError. */
+export interface DownloadServiceApi {
+  enqueue(request: EnqueueRequest): Promise<EnqueueResult>
+  cancel(selector: ModelSelector): Promise<string[]>
+  pause(selector: ModelSelector): Promise<string[]>
+  resume(selector: ModelSelector): Promise<string[]>
+  retry(selector: ModelSelector): Promise<string[]>
+  move(id: string, position: MovePosition): Promise<void>
+  /** Every record, queue order first (running, queued, paused), then the rest by last update. */
+  list(): Promise<ModelRecord[]>
+  status(): Promise<ServiceStatus>
+  /** Stops the worker: running transfers pause (or, with force, everything is cancelled). */
+  stopWorker(options: { force: boolean }): Promise<void>
+}
+
+export const SERVICE_METHODS = [
+  'enqueue',
+  'cancel',
+  'pause',
+  'resume',
+  'retry',
+  'move',
+  'list',
+  'status',
+  'stopWorker',
+] as const satisfies ReadonlyArray<keyof DownloadServiceApi>
+
+/** Error codes a client can act on; the message says what happened and what to do. */
+export type ServiceErrorCode = 'bad_request' | 'not_found' | 'not_owner' | 'unavailable' | 'internal'
+
+export interface ServiceErrorShape {
+  code: ServiceErrorCode
+  message: string
+}
