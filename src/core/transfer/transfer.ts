@@ -21,7 +21,7 @@ import { fetchRange } from './range-fetcher'
 import { planRanges } from './range-planner'
 import { formatS3Uri, parseS3Uri, type S3Location } from './s3-uri'
 import { SequentialHasher } from './sequential-hasher'
-import { loadSidecar, partPath, removePartFiles, saveSidecar } from './sidecar'
+import { loadSidecar, partPath, removePartFiles, saveSidecar, sidecarPath } from './sidecar'
 
 // How much a SIGKILL can cost: at most this long of transfer is fetched again after a restart.
 const SIDECAR_INTERVAL_MS = 1_000
@@ -105,6 +105,9 @@ async function fetchVerifyCommit(
   // O_NOFOLLOW: a link planted at `<final>.part` must not redirect our writes.
   const fh = await openPart(part, resumed > 0)
   let keepPart = true
+  // The periodic resume-data save under way, if any (it always settles: its errors are logged).
+  let saving: Promise<void> = Promise.resolve()
+  let abandonSaves = false
   try {
     if (resumed === 0) await fh.truncate(info.size)
     const expected = expectedChecksums(job, info, ctx.tuning)
@@ -117,19 +120,23 @@ async function fetchVerifyCommit(
     meter.setPhase('fetching')
 
     let lastSave = performance.now()
-    let saving: Promise<void> = Promise.resolve()
+    // A sidecar exists only for transfers that ran long enough to be worth resuming: a small file
+    // fetched in under a second never pays for a datasync, a write, a rename and an unlink.
+    let sidecarWritten = resumed > 0
     const saveProgress = (): Promise<void> => {
       saving = saving
         .then(async () => {
           // Data first, then the record of it: a sidecar never claims bytes a power cut could lose.
           const ranges = done.toJSON()
           await fh.datasync()
+          if (abandonSaves) return
           await saveSidecar(job.localPath, {
             s3Uri: job.s3Uri,
             etag: info.etag,
             size: info.size,
             ranges,
           })
+          sidecarWritten = true
         })
         .catch((err: unknown) =>
           ctx.log?.('warn', `Could not save resume data for ${job.localPath}: ${String(err)}`),
@@ -188,7 +195,8 @@ async function fetchVerifyCommit(
     ctx.signal.removeEventListener('abort', relayStop)
     throwIfStopped(ctx.signal)
     if (firstError !== null) throw firstError
-    await saveProgress()
+    // Wait for a periodic save still under way, so it cannot land after the file is committed.
+    await saving
 
     meter.setPhase('verifying')
     const stat = await fh.stat()
@@ -231,7 +239,7 @@ async function fetchVerifyCommit(
     } catch (err) {
       throw notWritable(dir, err)
     }
-    await rm(`${job.localPath}.part.json`, { force: true })
+    if (sidecarWritten) await rm(sidecarPath(job.localPath), { force: true })
     return {
       id: job.id,
       localPath: job.localPath,
@@ -244,18 +252,34 @@ async function fetchVerifyCommit(
       durationMs: Math.round(performance.now() - started),
     }
   } catch (err) {
-    await fh.close().catch(() => undefined)
+    if (ctx.signal.aborted && stopReasonOf(ctx.signal) === 'cancelled') {
+      // Nothing of it is wanted: remove it now rather than wait for a datasync under way; once that
+      // settles, the handle is closed and anything a late save wrote is removed too.
+      abandonSaves = true
+      await removePartFiles(job.localPath).catch(() => undefined)
+      void saving.then(async () => {
+        await fh.close().catch(() => undefined)
+        await removePartFiles(job.localPath).catch(() => undefined)
+      })
+      throw err
+    }
+    // A periodic save still under way must not land after what happens next.
+    await saving
     // Bytes of an object that changed, or that failed verification, are worth nothing.
     const worthless =
       err instanceof StartOver || (err instanceof TransferError && err.code === 'object_changed')
-    if (worthless || !keepPart) await removePartFiles(job.localPath)
-    else if (done.total() > 0) {
+    if (!worthless && keepPart && done.total() > 0) {
+      await fh.datasync().catch(() => undefined)
+      await fh.close().catch(() => undefined)
       await saveSidecar(job.localPath, {
         s3Uri: job.s3Uri,
         etag: info.etag,
         size: info.size,
         ranges: done.toJSON(),
       }).catch(() => undefined)
+    } else {
+      await fh.close().catch(() => undefined)
+      if (worthless || !keepPart) await removePartFiles(job.localPath)
     }
     throw err instanceof TransferError && err.code === 'object_changed' ? new StartOver(err) : err
   }
