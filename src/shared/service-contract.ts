@@ -132,6 +132,8 @@ export interface DownloadServiceApi {
   status(): Promise<ServiceStatus>
   /** Stops the worker: running transfers pause (or, with force, everything is cancelled). */
   stopWorker(options: { force: boolean }): Promise<void>
+  /** Lets the queue run again after stopWorker. */
+  startWorker(): Promise<void>
 }
 
 export const SERVICE_METHODS = [
@@ -144,6 +146,7 @@ export const SERVICE_METHODS = [
   'list',
   'status',
   'stopWorker',
+  'startWorker',
 ] as const satisfies ReadonlyArray<keyof DownloadServiceApi>
 
 /** Error codes a client can act on; the message says what happened and what to do. */

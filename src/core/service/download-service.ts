@@ -1,0 +1,655 @@
+import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { resolve } from 'node:path'
+import type { z } from 'zod'
+import {
+  TERMINAL_STATUSES,
+  type DownloadServiceApi,
+  type EnqueueEntry,
+  type EnqueueRequest,
+  type EnqueueResult,
+  type ModelRecord,
+  type ModelSelector,
+  type ModelStatus,
+  type MovePosition,
+  type OwnerKind,
+  type ServiceEvent,
+  type ServiceStatus,
+} from '../../shared/service-contract'
+import {
+  describeZodError,
+  EnqueueRequestSchema,
+  ModelSelectorSchema,
+  MovePositionSchema,
+  StopWorkerOptionsSchema,
+} from '../../shared/service-schemas'
+import {
+  redactS3Settings,
+  type S3Settings,
+  type TransferProgress,
+  type TransferTuning,
+} from '../../shared/transfer'
+import { TransferError, TransferStopped } from '../transfer/errors'
+import { removePartFiles } from '../transfer/sidecar'
+import { WorkerHost, type WorkerLauncher } from '../worker-host'
+import { batchProgress } from './batch-progress'
+import { localState } from './local/install-state'
+import { linkModel } from './local/model-link'
+import { ServiceError } from './owner/service-error'
+import type { Logger } from './persist/log'
+import type { ProgressFileWriter } from './persist/progress-file'
+import { rebuildFromDisk, type PersistedState, type StateStore } from './persist/state-store'
+import { matchSelector } from './selectors'
+import type { StatePaths } from './state-paths'
+
+export interface ServiceSettings {
+  /** Downloads running at once. */
+  concurrency: number
+  /** Connections in total; a download counts as its connections per file (4 when automatic). */
+  maxConnections: number
+  /** Automatic retries of a failed download whose error is transient (network, 5xx, worker crash). */
+  maxAutoRetries: number
+  s3: S3Settings
+  tuning: TransferTuning
+}
+
+export const DEFAULT_SERVICE_SETTINGS: Omit<ServiceSettings, 's3' | 'tuning'> = {
+  concurrency: 3,
+  maxConnections: 16,
+  maxAutoRetries: 3,
+}
+
+export interface ServiceDeps {
+  paths: StatePaths
+  settings: ServiceSettings
+  ownerKind: OwnerKind
+  workerEntry: string
+  launcher?: WorkerLauncher
+  env?: Record<string, string | undefined>
+  store: StateStore
+  progressFile: ProgressFileWriter
+  log: Logger
+  /** Folders searched for partial downloads when the state file had to be rebuilt. */
+  modelsRoots: string[]
+}
+
+/** Progress ticks at most this often: ≤ 10 messages per second whatever the number of jobs. */
+const TICK_MS = 100
+const AUTO_RETRY_DELAY_MS = 2_000
+const ACTIVE: readonly ModelStatus[] = ['queued', 'progress', 'paused']
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value)
+  if (!result.success)
+    throw new ServiceError('bad_request', `Invalid ${what}: ${describeZodError(result.error)}`)
+  return result.data
+}
+
+/**
+ * The single owner of queue, progress and model state. Runs downloads on one worker process, at most
+ * `concurrency` at once; persists every change; writes the old system's progress file; emits batched
+ * progress ticks and change events for whichever door (IPC, socket, WebSocket) is listening.
+ */
+export class DownloadService implements DownloadServiceApi {
+  private readonly records = new Map<string, ModelRecord>()
+  /** Ids in queue order (queued, running and paused records). */
+  private queue: string[] = []
+  private readonly running = new Set<string>()
+  /** Records whose stop was asked for, and what they should end as. */
+  private readonly stopping = new Map<string, 'cancelled' | 'paused' | 'queued'>()
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>()
+  private readonly events = new EventEmitter()
+  private readonly dirtyProgress = new Set<string>()
+  private tickTimer: NodeJS.Timeout | null = null
+  private host: WorkerHost | null = null
+  private latestBatch: string | null = null
+  private closed = false
+  /** stopWorker was called: nothing new starts until startWorker. */
+  private halted = false
+  private readonly since = new Date().toISOString()
+
+  private constructor(private readonly deps: ServiceDeps) {
+    this.events.setMaxListeners(0)
+  }
+
+  /** Loads the state (recovering from a corrupt file), resumes what was running, and starts the queue. */
+  static async open(deps: ServiceDeps): Promise<DownloadService> {
+    const service = new DownloadService(deps)
+    await service.load()
+    service.pump()
+    return service
+  }
+
+  // ---- the contract ----------------------------------------------------------------------------
+
+  async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
+    const { entries, force } = parse(EnqueueRequestSchema, request, 'enqueue request')
+    const batchId = randomUUID()
+    const result: EnqueueResult = { batchId, queued: [], alreadyQueued: [], alreadyComplete: [], linked: [] }
+    const now = new Date().toISOString()
+    // The first entry of each S3 object in this request (or already queued) is its download; the
+    // others become links to it: download once, link many.
+    const primaryByObject = new Map<string, string>()
+    for (const r of this.records.values()) {
+      if (ACTIVE.includes(r.status) && !r.linkTo) primaryByObject.set(r.s3Uri, r.id)
+    }
+    const seen = new Set<string>()
+    for (const entry of entries as EnqueueEntry[]) {
+      const id = resolve(entry.localPath)
+      if (seen.has(id)) continue
+      seen.add(id)
+      const existing = this.records.get(id)
+      if (existing && ACTIVE.includes(existing.status)) {
+        result.alreadyQueued.push(id)
+        continue
+      }
+      const record = this.newRecord(entry, id, batchId, now)
+      const primary = primaryByObject.get(entry.s3Uri)
+      if (entry.symLinkedFrom) {
+        record.linkTo = resolve(entry.symLinkedFrom)
+        record.linkReason = 'symLinkedFrom'
+      } else if (primary && primary !== id) {
+        record.linkTo = primary
+        record.linkReason = 'same-object'
+      } else {
+        primaryByObject.set(entry.s3Uri, id)
+        if (!force) {
+          const state = await localState(id, entry.expectedSize)
+          if (state.kind === 'installed') {
+            Object.assign(record, { status: 'completed', downloaded: entry.expectedSize, finishedAt: now })
+            result.alreadyComplete.push(id)
+          }
+        }
+      }
+      if (record.linkTo) result.linked.push(id)
+      else if (record.status === 'queued') result.queued.push(id)
+      this.records.set(id, record)
+      this.queue = this.queue.filter((q) => q !== id)
+      if (record.status === 'queued') this.queue.push(id)
+    }
+    this.latestBatch = batchId
+    this.changed([...seen].map((id) => this.records.get(id)!).filter(Boolean))
+    this.deps.log.info(
+      `Enqueued batch ${batchId}: ${result.queued.length} to download, ${result.linked.length} links, ` +
+        `${result.alreadyComplete.length} already complete, ${result.alreadyQueued.length} already queued`,
+    )
+    // Links whose target is already complete can be made now.
+    for (const id of result.linked) await this.settleLink(this.records.get(id)!)
+    this.pump()
+    return result
+  }
+
+  async cancel(selector: ModelSelector): Promise<string[]> {
+    const ids = this.select(selector, (r) => ACTIVE.includes(r.status))
+    for (const id of ids) {
+      const r = this.records.get(id)!
+      this.clearRetry(id)
+      if (this.running.has(id)) {
+        // The worker removes `.part` and reports back; the status is `cancelled` from now on, and a
+        // late "done" from a transfer that was already finishing cannot overwrite it.
+        this.stopping.set(id, 'cancelled')
+        this.host?.cancel(id)
+      } else if (r.status === 'paused' || r.downloaded > 0) {
+        await removePartFiles(r.localPath)
+      }
+      this.finish(r, 'cancelled')
+    }
+    this.pump()
+    return ids
+  }
+
+  async pause(selector: ModelSelector): Promise<string[]> {
+    const ids = this.select(selector, (r) => r.status === 'queued' || r.status === 'progress')
+    for (const id of ids) {
+      const r = this.records.get(id)!
+      this.clearRetry(id)
+      if (this.running.has(id)) {
+        this.stopping.set(id, 'paused')
+        this.host?.pause(id)
+      }
+      this.update(r, { status: 'paused', speedBps: 0, etaSeconds: null })
+    }
+    this.pump()
+    return ids
+  }
+
+  async resume(selector: ModelSelector): Promise<string[]> {
+    const ids = this.select(selector, (r) => r.status === 'paused')
+    for (const id of ids) {
+      // Still stopping (the worker has not answered yet): it is picked up again when it has.
+      if (this.stopping.get(id) === 'paused') this.stopping.set(id, 'queued')
+      this.update(this.records.get(id)!, { status: 'queued' })
+    }
+    this.pump()
+    return ids
+  }
+
+  async retry(selector: ModelSelector): Promise<string[]> {
+    const ids = this.select(selector, (r) => r.status === 'failed' || r.status === 'cancelled')
+    for (const id of ids) {
+      const r = this.records.get(id)!
+      this.update(r, {
+        status: 'queued',
+        autoRetries: 0,
+        errorCode: undefined,
+        errorMessage: undefined,
+        finishedAt: undefined,
+      })
+      if (!this.queue.includes(id)) this.queue.push(id)
+    }
+    this.pump()
+    return ids
+  }
+
+  async move(id: string, position: MovePosition): Promise<void> {
+    const where = parse(MovePositionSchema, position, 'position')
+    const index = this.queue.indexOf(id)
+    if (index < 0) throw new ServiceError('not_found', `${id} is not in the queue`)
+    const q = this.queue.filter((x) => x !== id)
+    const to = { top: 0, bottom: q.length, up: Math.max(0, index - 1), down: Math.min(q.length, index + 1) }[
+      where
+    ]
+    q.splice(to, 0, id)
+    this.queue = q
+    this.changed([this.records.get(id)!])
+  }
+
+  async list(): Promise<ModelRecord[]> {
+    const inQueue = this.queue.map((id) => this.records.get(id)!).filter(Boolean)
+    const rest = [...this.records.values()]
+      .filter((r) => !this.queue.includes(r.id))
+      .sort((a, b) => b.lastUpdated.localeCompare(a.lastUpdated))
+    return [...inQueue, ...rest].map((r) => ({ ...r }))
+  }
+
+  async status(): Promise<ServiceStatus> {
+    const counts = { queued: 0, progress: 0, paused: 0, completed: 0, failed: 0, cancelled: 0 }
+    for (const r of this.records.values()) counts[r.status]++
+    const { paths, settings } = this.deps
+    return {
+      stateDir: paths.dir,
+      files: {
+        state: paths.stateFile,
+        progress: paths.progressFile,
+        log: paths.logFile,
+        socket: paths.socketPath,
+      },
+      owner: { pid: process.pid, kind: this.deps.ownerKind, since: this.since },
+      worker: { running: this.host?.running ?? false, pid: this.host?.pid ?? null },
+      queueLength: this.queue.length,
+      active: this.running.size,
+      counts,
+      batch: batchProgress([...this.records.values()], this.latestBatch),
+      settings: {
+        concurrency: settings.concurrency,
+        maxConnections: settings.maxConnections,
+        bandwidthLimitBps: settings.tuning.bandwidthLimitBps,
+      },
+      s3: redactS3Settings(settings.s3),
+    }
+  }
+
+  async stopWorker(options: { force: boolean }): Promise<void> {
+    const { force } = parse(StopWorkerOptionsSchema, options, 'options')
+    this.halted = true
+    if (force) await this.cancel({ all: true })
+    else {
+      // Running transfers pause with their `.part` kept and go back to the queue for the next start.
+      for (const id of this.running) {
+        this.stopping.set(id, 'queued')
+        this.host?.pause(id)
+      }
+    }
+    await this.waitIdle()
+    await this.host?.shutdown()
+    this.host = null
+  }
+
+  async startWorker(): Promise<void> {
+    this.halted = false
+    this.pump()
+  }
+
+  // ---- events --------------------------------------------------------------------------------------
+
+  on(listener: (event: ServiceEvent) => void): () => void {
+    this.events.on('event', listener)
+    return () => this.events.off('event', listener)
+  }
+
+  /** Resolves once nothing is running (and nothing can start: used by `download --wait` and shutdown). */
+  async waitIdle(): Promise<void> {
+    while (this.running.size > 0) await new Promise((r) => this.events.once('settled', r))
+  }
+
+  /** Whether these ids have all reached completed, failed or cancelled. */
+  allTerminal(ids: readonly string[]): boolean {
+    return ids.every((id) => {
+      const r = this.records.get(id)
+      return !r || TERMINAL_STATUSES.includes(r.status)
+    })
+  }
+
+  record(id: string): ModelRecord | undefined {
+    const r = this.records.get(id)
+    return r ? { ...r } : undefined
+  }
+
+  /** Pauses what is running (keeping `.part` files), saves everything, stops the worker. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.halted = true
+    for (const id of this.running) {
+      this.stopping.set(id, 'queued')
+      this.host?.pause(id)
+    }
+    await this.waitIdle()
+    this.closed = true
+    for (const t of this.retryTimers.values()) clearTimeout(t)
+    if (this.tickTimer) clearTimeout(this.tickTimer)
+    await this.host?.shutdown()
+    await this.persist()
+    await this.deps.store.flush()
+    await this.deps.progressFile.flush()
+  }
+
+  // ---- internals -----------------------------------------------------------------------------------
+
+  private async load(): Promise<void> {
+    const { state, recovered, note } = await this.deps.store.load()
+    let records = state.records
+    if (recovered === 'backup' || recovered === 'rebuilt')
+      this.deps.log.warn(note ?? `State file ${recovered}`)
+    if (recovered === 'rebuilt') {
+      records = await rebuildFromDisk(this.deps.modelsRoots)
+      this.deps.log.warn(`Rebuilt ${records.length} paused downloads from partial files on disk`)
+    }
+    for (const r of records) {
+      // A crash left these running: their `.part` files let them resume where they stopped.
+      if (r.status === 'progress') r.status = 'queued'
+      this.records.set(r.id, { ...r, speedBps: 0, etaSeconds: null })
+    }
+    const known = new Set(state.queue)
+    this.queue = state.queue.filter(
+      (id) => this.records.has(id) && ACTIVE.includes(this.records.get(id)!.status),
+    )
+    for (const r of this.records.values())
+      if (ACTIVE.includes(r.status) && !known.has(r.id)) this.queue.push(r.id)
+    const latest = [...this.records.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]
+    this.latestBatch = latest?.batchId ?? null
+    this.persistSoon()
+  }
+
+  private newRecord(entry: EnqueueEntry, id: string, batchId: string, now: string): ModelRecord {
+    return {
+      id,
+      group: entry.group,
+      modelName: entry.modelName,
+      s3Uri: entry.s3Uri,
+      localPath: id,
+      expectedSize: entry.expectedSize,
+      ...(entry.sha256 ? { sha256: entry.sha256.toLowerCase() } : {}),
+      status: 'queued',
+      downloaded: 0,
+      totalSize: entry.expectedSize,
+      speedBps: 0,
+      etaSeconds: null,
+      attempts: 0,
+      autoRetries: 0,
+      batchId,
+      createdAt: now,
+      lastUpdated: now,
+    }
+  }
+
+  private select(selector: ModelSelector, eligible: (r: ModelRecord) => boolean): string[] {
+    const sel = parse(ModelSelectorSchema, selector, 'selector')
+    const matched = matchSelector([...this.records.values()], sel)
+    if (matched.length === 0 && !('all' in sel) && !('allFailed' in sel)) {
+      throw new ServiceError('not_found', `No model matches ${JSON.stringify(sel)}`)
+    }
+    return matched.filter(eligible).map((r) => r.id)
+  }
+
+  /** Starts queued downloads while there are free slots and connections. */
+  private pump(): void {
+    if (this.closed || this.halted) return
+    const { concurrency, maxConnections, tuning } = this.deps.settings
+    const perJob = tuning.connectionsPerFile > 0 ? tuning.connectionsPerFile : 4
+    const slots = Math.max(1, Math.min(concurrency, Math.floor(maxConnections / perJob)))
+    for (const id of this.queue) {
+      if (this.running.size >= slots) break
+      const r = this.records.get(id)
+      if (!r || r.status !== 'queued' || r.linkTo || this.running.has(id) || this.retryTimers.has(id))
+        continue
+      this.start(r)
+    }
+  }
+
+  private workerHost(): WorkerHost {
+    if (!this.host) {
+      const host = new WorkerHost({
+        entry: this.deps.workerEntry,
+        s3: this.deps.settings.s3,
+        tuning: this.deps.settings.tuning,
+        ...(this.deps.launcher ? { launcher: this.deps.launcher } : {}),
+        ...(this.deps.env ? { env: this.deps.env } : {}),
+      })
+      host.on('progress', (p) => this.onProgress(p))
+      host.on('log', (level, message) => this.deps.log[level](`worker: ${message}`))
+      host.on('exit', ({ code, signal, expected }) => {
+        if (!expected)
+          this.deps.log.error(`The transfer worker stopped unexpectedly (code ${code}, signal ${signal})`)
+      })
+      this.host = host
+    }
+    return this.host
+  }
+
+  private start(r: ModelRecord): void {
+    this.running.add(r.id)
+    this.update(r, {
+      status: 'progress',
+      attempts: r.attempts + 1,
+      startedAt: r.startedAt ?? new Date().toISOString(),
+      errorCode: undefined,
+      errorMessage: undefined,
+    })
+    const job = {
+      id: r.id,
+      s3Uri: r.s3Uri,
+      localPath: r.localPath,
+      expectedSize: r.expectedSize,
+      ...(r.sha256 ? { sha256: r.sha256 } : {}),
+    }
+    this.workerHost()
+      .run(job)
+      .then(
+        () => this.onDone(r.id),
+        (err: unknown) => this.onStopped(r.id, err),
+      )
+      .finally(() => {
+        this.running.delete(r.id)
+        this.stopping.delete(r.id)
+        this.events.emit('settled')
+        this.pump()
+      })
+  }
+
+  private onProgress(p: TransferProgress): void {
+    const r = this.records.get(p.id)
+    if (!r || r.status !== 'progress') return
+    r.downloaded = p.bytesDone
+    r.totalSize = p.totalBytes
+    r.speedBps = p.speedBps
+    r.etaSeconds = p.etaSeconds
+    if (r.phase !== p.phase) r.phase = p.phase
+    r.lastUpdated = new Date().toISOString()
+    this.dirtyProgress.add(r.id)
+    this.scheduleTick()
+  }
+
+  private async onDone(id: string): Promise<void> {
+    const r = this.records.get(id)
+    if (!r) return
+    const wanted = this.stopping.get(id)
+    if (wanted === 'cancelled' || r.status === 'cancelled') return
+    this.update(r, { downloaded: r.totalSize })
+    this.finish(r, 'completed')
+    this.deps.log.info(`Completed ${r.localPath}`)
+    for (const other of this.records.values()) {
+      if (other.linkTo === r.localPath && other.status === 'queued') await this.settleLink(other)
+    }
+  }
+
+  private onStopped(id: string, err: unknown): void {
+    const r = this.records.get(id)
+    if (!r) return
+    const wanted = this.stopping.get(id)
+    if (err instanceof TransferStopped || wanted) {
+      if (wanted === 'queued')
+        this.update(r, { status: r.status === 'paused' ? 'paused' : 'queued', speedBps: 0, etaSeconds: null })
+      else if (wanted === 'paused' && r.status !== 'queued')
+        this.update(r, { status: 'paused', speedBps: 0, etaSeconds: null })
+      // 'cancelled' was recorded when it was asked for.
+      return
+    }
+    const code = err instanceof TransferError ? err.code : 'internal'
+    const message = err instanceof Error ? err.message : String(err)
+    const retryable = err instanceof TransferError ? err.retryable : true
+    if (retryable && r.autoRetries < this.deps.settings.maxAutoRetries) {
+      const delay = AUTO_RETRY_DELAY_MS * 2 ** r.autoRetries
+      this.deps.log.warn(
+        `${r.localPath}: ${message}; automatic retry ${r.autoRetries + 1} in ${delay / 1000} s`,
+      )
+      this.update(r, {
+        status: 'queued',
+        autoRetries: r.autoRetries + 1,
+        errorCode: code,
+        errorMessage: message,
+        speedBps: 0,
+        etaSeconds: null,
+      })
+      this.retryTimers.set(
+        id,
+        setTimeout(() => {
+          this.retryTimers.delete(id)
+          this.pump()
+        }, delay),
+      )
+      return
+    }
+    this.deps.log.error(`Failed ${r.localPath}: [${code}] ${message}`)
+    this.update(r, { errorCode: code, errorMessage: message })
+    this.finish(r, 'failed')
+    for (const other of this.records.values()) {
+      if (other.linkTo === r.localPath && other.status === 'queued') {
+        this.update(other, {
+          errorCode: 'link_target_failed',
+          errorMessage: `Its target ${r.localPath} failed: ${message}`,
+        })
+        this.finish(other, 'failed')
+      }
+    }
+  }
+
+  /** Makes a waiting link once its target is complete (or fails it if the target cannot be linked). */
+  private async settleLink(r: ModelRecord): Promise<void> {
+    if (!r.linkTo || r.status !== 'queued') return
+    const target = this.records.get(r.linkTo)
+    const targetState = await localState(r.linkTo, r.expectedSize)
+    if (targetState.kind !== 'installed') {
+      // Not there yet: it is made when its target completes (or the target is not ours to fetch).
+      if (!target || !ACTIVE.includes(target.status)) {
+        this.update(r, {
+          errorCode: 'link_target_missing',
+          errorMessage: `Its link target ${r.linkTo} is not installed and not queued: download it first`,
+        })
+        this.finish(r, 'failed')
+      }
+      return
+    }
+    try {
+      const outcome = await linkModel(r.localPath, r.linkTo, r.expectedSize)
+      this.deps.log.info(`Link ${r.localPath} → ${r.linkTo}: ${outcome}`)
+      this.update(r, { downloaded: r.expectedSize, totalSize: r.expectedSize })
+      this.finish(r, 'completed')
+    } catch (err) {
+      this.update(r, { errorCode: 'link_failed', errorMessage: (err as Error).message })
+      this.finish(r, 'failed')
+    }
+  }
+
+  private finish(r: ModelRecord, status: 'completed' | 'failed' | 'cancelled'): void {
+    this.queue = this.queue.filter((id) => id !== r.id)
+    this.update(r, { status, speedBps: 0, etaSeconds: null, finishedAt: new Date().toISOString() })
+  }
+
+  private clearRetry(id: string): void {
+    const t = this.retryTimers.get(id)
+    if (t) clearTimeout(t)
+    this.retryTimers.delete(id)
+  }
+
+  private update(r: ModelRecord, patch: Partial<ModelRecord>): void {
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) delete (r as unknown as Record<string, unknown>)[k]
+      else (r as unknown as Record<string, unknown>)[k] = v
+    }
+    r.lastUpdated = new Date().toISOString()
+    this.changed([r])
+  }
+
+  private changed(records: ModelRecord[]): void {
+    if (records.length === 0) return
+    this.emit({ type: 'changed', data: { records: records.map((r) => ({ ...r })), removed: [] } })
+    this.persistSoon()
+  }
+
+  private emit(event: ServiceEvent): void {
+    this.events.emit('event', event)
+  }
+
+  private scheduleTick(): void {
+    if (this.tickTimer) return
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = null
+      const models = [...this.dirtyProgress]
+        .map((id) => this.records.get(id))
+        .filter((r): r is ModelRecord => r !== undefined)
+        .map(({ id, status, phase, downloaded, totalSize, speedBps, etaSeconds }) => ({
+          id,
+          status,
+          ...(phase ? { phase } : {}),
+          downloaded,
+          totalSize,
+          speedBps,
+          etaSeconds,
+        }))
+      this.dirtyProgress.clear()
+      this.emit({
+        type: 'progress',
+        data: { models, batch: batchProgress([...this.records.values()], this.latestBatch) },
+      })
+      this.deps.progressFile.update([...this.records.values()])
+    }, TICK_MS)
+  }
+
+  private persistSoon(): void {
+    void this.persist()
+  }
+
+  private async persist(): Promise<void> {
+    const state: PersistedState = {
+      version: 1,
+      queue: [...this.queue],
+      records: [...this.records.values()].map((r) => ({ ...r })),
+    }
+    this.deps.progressFile.update(state.records)
+    try {
+      await this.deps.store.save(state)
+    } catch (err) {
+      this.deps.log.error(`Could not save the queue to ${this.deps.paths.stateFile}: ${String(err)}`)
+    }
+  }
+}
