@@ -71,6 +71,8 @@ export interface ServiceDeps {
   log: Logger
   /** Folders searched for partial downloads when the state file had to be rebuilt. */
   modelsRoots: string[]
+  /** Open without starting anything (a command that only changes the queue, then closes). */
+  halted?: boolean
 }
 
 /** Progress ticks at most this often: ≤ 10 messages per second whatever the number of jobs. */
@@ -110,6 +112,7 @@ export class DownloadService implements DownloadServiceApi {
 
   private constructor(private readonly deps: ServiceDeps) {
     this.events.setMaxListeners(0)
+    this.halted = deps.halted ?? false
   }
 
   /** Loads the state (recovering from a corrupt file), resumes what was running, and starts the queue. */
@@ -328,6 +331,16 @@ export class DownloadService implements DownloadServiceApi {
       const r = this.records.get(id)
       return !r || TERMINAL_STATUSES.includes(r.status)
     })
+  }
+
+  /** Nothing running and nothing that will start (queued models may remain while halted). */
+  get idle(): boolean {
+    if (this.running.size > 0 || this.retryTimers.size > 0) return false
+    return this.halted || ![...this.records.values()].some((r) => r.status === 'queued' && !r.linkTo)
+  }
+
+  get isHalted(): boolean {
+    return this.halted
   }
 
   record(id: string): ModelRecord | undefined {

@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { z } from 'zod'
+import { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from '../core/service/download-service'
+import { defaultStateDir, statePaths, type StatePaths } from '../core/service/state-paths'
+import { DEFAULT_TUNING } from '../shared/transfer'
+import { UsageError } from './usage-error'
+
+/** `<state dir>/settings.json`: what the CLI uses when neither a flag nor a variable says otherwise. */
+const SettingsFileSchema = z
+  .object({
+    endpoint: z.string().url().optional(),
+    region: z.string().optional(),
+    profile: z.string().optional(),
+    bucket: z.string().optional(),
+    networkVolume: z.string().optional(),
+    modelsRoots: z.array(z.string()).optional(),
+    concurrency: z.number().int().min(1).max(32).optional(),
+    maxConnections: z.number().int().min(1).max(256).optional(),
+    bandwidthLimitBps: z.number().int().nonnegative().optional(),
+    partSize: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .optional(),
+    connectionsPerFile: z.number().int().min(0).max(32).optional(),
+  })
+  .passthrough()
+
+export type SettingsFile = z.infer<typeof SettingsFileSchema>
+
+export interface CliContext {
+  paths: StatePaths
+  settings: ServiceSettings
+  networkVolume: string | undefined
+  defaultBucket: string | undefined
+  modelsRoots: string[]
+  configFile: string | undefined
+  env: Record<string, string | undefined>
+}
+
+async function readSettingsFile(path: string): Promise<SettingsFile> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch {
+    return {}
+  }
+  try {
+    return SettingsFileSchema.parse(JSON.parse(text))
+  } catch (err) {
+    throw new UsageError(`The settings file ${path} is not valid: ${(err as Error).message}`)
+  }
+}
+
+/** Flags win over environment variables, which win over the settings file, which wins over defaults. */
+export async function cliContext(
+  flags: { config?: string; home?: string },
+  env = process.env,
+): Promise<CliContext> {
+  const dir = flags.home ? resolve(flags.home) : defaultStateDir(env)
+  const paths = statePaths(dir, env)
+  const file = await readSettingsFile(paths.settingsFile)
+  const networkVolume = env['NETWORK_VOLUME'] || file.networkVolume || undefined
+  const rootsFromEnv = env['MODELDL_MODELS_ROOT'] ? [env['MODELDL_MODELS_ROOT']] : undefined
+  const modelsRoots = (rootsFromEnv ?? file.modelsRoots ?? [networkVolume ?? join(homedir(), 'models')]).map(
+    (r) => resolve(r),
+  )
+  const endpoint = env['AWS_ENDPOINT_URL_S3'] || env['AWS_ENDPOINT_URL'] || file.endpoint
+  const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || file.region
+  const profile = env['AWS_PROFILE'] || file.profile
+  return {
+    paths,
+    env,
+    networkVolume,
+    defaultBucket: env['AWS_BUCKET_NAME'] || file.bucket || undefined,
+    modelsRoots,
+    configFile: flags.config ?? env['MODEL_CONFIG_FILE'] ?? undefined,
+    settings: {
+      ...DEFAULT_SERVICE_SETTINGS,
+      ...(file.concurrency ? { concurrency: file.concurrency } : {}),
+      ...(file.maxConnections ? { maxConnections: file.maxConnections } : {}),
+      // Keys come from the AWS chain in the worker's environment, never from this file.
+      s3: {
+        ...(endpoint ? { endpoint } : {}),
+        ...(region ? { region } : {}),
+        ...(profile ? { profile } : {}),
+      },
+      tuning: {
+        ...DEFAULT_TUNING,
+        ...(file.bandwidthLimitBps !== undefined ? { bandwidthLimitBps: file.bandwidthLimitBps } : {}),
+        ...(file.partSize ? { partSize: file.partSize } : {}),
+        ...(file.connectionsPerFile !== undefined ? { connectionsPerFile: file.connectionsPerFile } : {}),
+      },
+    },
+  }
+}

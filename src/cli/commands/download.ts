@@ -1,0 +1,257 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  ConfigError,
+  loadModelConfigFile,
+  parseModelList,
+  parseSingleModel,
+  type ModelEntry,
+} from '../../core/config'
+import { localState } from '../../core/service/local/install-state'
+import { formatBytes } from '../../core/transfer/preflight'
+import type { EnqueueEntry, ModelRecord } from '../../shared/service-contract'
+import { TERMINAL_STATUSES } from '../../shared/service-contract'
+import { cliContext, type CliContext } from '../cli-settings'
+import { formatEta, listJson, percent } from '../format'
+import { connectOrStartDaemon, ownOrConnect, type ServiceSession } from '../owner-session'
+import { UsageError } from '../usage-error'
+import type { Entrypoints } from '../entrypoints'
+
+export const DOWNLOAD_HELP = `modeldl download <all|missing|list|single> [MODELS_JSON|@FILE] [options]
+
+  all       every model in the config (complete files of the right size are marked completed
+            without a download, unless --force)
+  missing   models whose file is absent or has the wrong size (with --verify: or a wrong sha256)
+  list      the models of a JSON array (flat format), inline or @file
+  single    one model as a JSON object, inline or @file
+
+Options:
+  --config FILE   the model config (default: MODEL_CONFIG_FILE)
+  --wait          stay until these models finish: progress on the terminal, exit 0 only if all completed
+  --json          with --wait: JSON lines on stdout
+  --force         download even complete files
+  --verify        missing: also check the sha256 of files that have one
+  --home DIR      the state folder (default: MODELDL_HOME or the per-user state folder)
+Without --wait the models are handed to the running owner (the app, or a background worker started
+now) and the progress file's path is printed.`
+
+export async function readJsonArgument(arg: string | undefined, what: string): Promise<unknown> {
+  if (arg === undefined) throw new UsageError(`${what} needs a JSON argument (inline or @file)`)
+  let text = arg
+  if (arg.startsWith('@')) {
+    const file = resolve(arg.slice(1))
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (err) {
+      throw new UsageError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    }
+  }
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new UsageError(`${what}: not valid JSON (${(err as Error).message})`)
+  }
+}
+
+async function entriesFor(mode: string, models: string | undefined, ctx: CliContext): Promise<ModelEntry[]> {
+  const options = {
+    networkVolume: ctx.networkVolume,
+    defaultBucket: ctx.defaultBucket,
+    modelsRoots: ctx.modelsRoots,
+  }
+  switch (mode) {
+    case 'list':
+      return parseModelList(await readJsonArgument(models, 'list mode'), options)
+    case 'single':
+      return [await parseSingleModel(await readJsonArgument(models, 'single mode'), options)]
+    case 'all':
+    case 'missing': {
+      if (models !== undefined)
+        throw new UsageError(`${mode} mode takes no models argument; use --config FILE`)
+      if (!ctx.configFile)
+        throw new UsageError(`${mode} mode needs a model config: --config FILE or MODEL_CONFIG_FILE`)
+      return (await loadModelConfigFile(resolve(ctx.configFile), options)).entries
+    }
+    default:
+      throw new UsageError(`Unknown mode "${mode}": use all, missing, list or single`)
+  }
+}
+
+/** The fix for the old `missing`, which counted a truncated file as installed. */
+async function missingOnly(entries: ModelEntry[], verify: boolean): Promise<ModelEntry[]> {
+  const out: ModelEntry[] = []
+  for (const e of entries) {
+    const state = await localState(e.localPath, e.expectedSize, {
+      ...(e.sha256 ? { sha256: e.sha256 } : {}),
+      verify,
+    })
+    if (state.kind !== 'installed') out.push(e)
+  }
+  return out
+}
+
+function toEnqueue(e: ModelEntry): EnqueueEntry {
+  return {
+    group: e.group,
+    modelName: e.modelName,
+    s3Uri: e.s3Uri,
+    localPath: e.localPath,
+    expectedSize: e.expectedSize,
+    ...(e.sha256 ? { sha256: e.sha256 } : {}),
+    ...(e.symLinkedFrom ? { symLinkedFrom: e.symLinkedFrom } : {}),
+  }
+}
+
+export async function downloadCommand(argv: string[], entry: Entrypoints): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      wait: { type: 'boolean' },
+      json: { type: 'boolean' },
+      force: { type: 'boolean' },
+      verify: { type: 'boolean' },
+      home: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    console.log(DOWNLOAD_HELP)
+    return 0
+  }
+  const [mode, models, ...extra] = positionals
+  if (!mode) throw new UsageError('download needs a mode: all, missing, list or single')
+  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"`)
+  const ctx = await cliContext({
+    ...(values.config ? { config: values.config } : {}),
+    ...(values.home ? { home: values.home } : {}),
+  })
+
+  let entries: ModelEntry[]
+  try {
+    entries = await entriesFor(mode, models, ctx)
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message)
+    throw err
+  }
+  if (mode === 'missing') entries = await missingOnly(entries, values.verify ?? false)
+  if (entries.length === 0) {
+    console.error('Nothing to download: every model is installed.')
+    if (!values.wait) console.log(ctx.paths.progressFile)
+    return 0
+  }
+
+  const session = values.wait
+    ? await ownOrConnect(ctx, entry.worker)
+    : await connectOrStartDaemon(ctx, entry.cli)
+  try {
+    // `missing` already chose what to fetch (with --verify, files of the right size but wrong bytes too).
+    const result = await session.api.enqueue({
+      entries: entries.map(toEnqueue),
+      force: mode === 'missing' || !!values.force,
+    })
+    const summary =
+      `${result.queued.length} queued, ${result.linked.length} to link, ` +
+      `${result.alreadyComplete.length} already complete, ${result.alreadyQueued.length} already queued`
+    if (!values.wait) {
+      console.error(summary)
+      console.log(ctx.paths.progressFile)
+      return 0
+    }
+    if (!values.json) console.error(summary)
+    const ids = [...result.queued, ...result.linked, ...result.alreadyQueued, ...result.alreadyComplete]
+    return await waitFor(session, ids, values.json ? 'json' : process.stderr.isTTY ? 'tty' : 'lines')
+  } finally {
+    await session.close()
+  }
+}
+
+type Display = 'tty' | 'lines' | 'json'
+
+/** Follows the models until each is completed, failed or cancelled. Ctrl-C pauses them. */
+async function waitFor(session: ServiceSession, ids: string[], display: Display): Promise<number> {
+  const wanted = new Set(ids)
+  let interrupted = false
+  const onSigint = (): void => {
+    if (interrupted) return
+    interrupted = true
+    console.error('\nPausing: partial files are kept; the next run resumes them.')
+    void session.api.pause({ ids }).catch(() => undefined)
+  }
+  process.on('SIGINT', onSigint)
+  const last = new Map<string, string>()
+  let drawn = 0
+  let lastSummary = 0
+  try {
+    for (;;) {
+      const records = (await session.api.list()).filter((r) => wanted.has(r.id))
+      render(
+        records,
+        display,
+        last,
+        () => drawn,
+        (n) => (drawn = n),
+      )
+      if (display === 'lines' && Date.now() - lastSummary > 5_000) {
+        lastSummary = Date.now()
+        const running = records.filter((r) => r.status === 'progress')
+        if (running.length) console.error(running.map((r) => `${r.modelName} ${percent(r)}%`).join(', '))
+      }
+      const done = records.every((r) => TERMINAL_STATUSES.includes(r.status))
+      if (done || (interrupted && records.every((r) => r.status !== 'progress'))) {
+        if (interrupted) return 1
+        const bad = records.filter((r) => r.status !== 'completed')
+        for (const r of bad)
+          console.error(`${r.status}: ${r.localPath}${r.errorMessage ? `: ${r.errorMessage}` : ''}`)
+        return bad.length === 0 ? 0 : 1
+      }
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+}
+
+function render(
+  records: ModelRecord[],
+  display: Display,
+  last: Map<string, string>,
+  drawn: () => number,
+  setDrawn: (n: number) => void,
+): void {
+  if (display === 'json') {
+    for (const r of records) {
+      const line = JSON.stringify({ event: 'model', ...listJson(r) })
+      const key = `${r.status}:${r.downloaded}`
+      if (last.get(r.id) !== key) {
+        last.set(r.id, key)
+        console.log(line)
+      }
+    }
+    return
+  }
+  if (display === 'lines') {
+    for (const r of records) {
+      if (last.get(r.id) !== r.status) {
+        last.set(r.id, r.status)
+        console.error(`${r.status.padEnd(9)} ${r.group}/${r.modelName}`)
+      }
+    }
+    return
+  }
+  // A bar per model, redrawn in place.
+  const width = 24
+  const lines = records.map((r) => {
+    const p = percent(r)
+    const filled = Math.round((p / 100) * width)
+    const bar = '█'.repeat(filled) + '░'.repeat(width - filled)
+    const extra =
+      r.status === 'progress' ? `${formatBytes(r.speedBps)}/s ETA ${formatEta(r.etaSeconds)}` : r.status
+    return `${bar} ${p.toFixed(1).padStart(5)}%  ${formatBytes(r.totalSize || r.expectedSize).padStart(8)}  ${extra.padEnd(18)} ${r.modelName}`
+  })
+  if (drawn() > 0) process.stderr.write(`\x1b[${drawn()}A`)
+  process.stderr.write(lines.map((l) => `\x1b[2K${l}\n`).join(''))
+  setDrawn(lines.length)
+}

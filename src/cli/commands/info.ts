@@ -1,0 +1,176 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { readOwner } from '../../core/service/owner/owner-lock'
+import { progressFileContent } from '../../core/service/persist/progress-file'
+import { matchSelector } from '../../core/service/selectors'
+import type { ModelRecord, ServiceStatus } from '../../shared/service-contract'
+import { cliContext, type CliContext } from '../cli-settings'
+import { listJson, simpleLine, table } from '../format'
+import { tryConnect } from '../owner-session'
+import { SELECTOR_OPTIONS, selectorFrom } from '../selector-flags'
+import { orderRecords, readStateSnapshot } from '../state-snapshot'
+import { UsageError } from '../usage-error'
+
+export const INFO_HELP = `modeldl progress [--group G --model M | --path P | --all] [--out FILE]
+modeldl list     [--format json|table|simple]     active downloads
+modeldl queue    [--json]  |  modeldl queue move --path P (--top|--up|--down|--bottom)
+modeldl status   [--json]
+These read from the running owner, or from the state folder when none runs.`
+
+const ACTIVE = new Set(['queued', 'progress', 'paused'])
+
+/** Records from the owner if one answers, else as the state file last saved them. */
+async function records(ctx: CliContext): Promise<{ records: ModelRecord[]; live: boolean }> {
+  const session = await tryConnect(ctx)
+  if (session) {
+    try {
+      return { records: await session.api.list(), live: true }
+    } finally {
+      await session.close()
+    }
+  }
+  const snapshot = await readStateSnapshot(ctx.paths.stateFile)
+  return { records: snapshot ? orderRecords(snapshot) : [], live: false }
+}
+
+export async function progressCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...SELECTOR_OPTIONS, out: { type: 'string' }, home: { type: 'string' } },
+  })
+  const ctx = await cliContext(values.home ? { home: values.home } : {})
+  const all = (await records(ctx)).records
+  const chosen =
+    values.group || values.model || values.path
+      ? matchSelector(all, selectorFrom(values, 'progress', []))
+      : all
+  const json = JSON.stringify(progressFileContent(chosen), null, 2)
+  if (values.out) {
+    // The old API returned the path of a progress file: --out keeps that shape for scripts.
+    const out = resolve(values.out)
+    await mkdir(dirname(out), { recursive: true })
+    await writeFile(out, json)
+    console.log(out)
+  } else console.log(json)
+  return 0
+}
+
+export async function listCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { format: { type: 'string', default: 'table' }, home: { type: 'string' } },
+  })
+  const ctx = await cliContext(values.home ? { home: values.home } : {})
+  const active = (await records(ctx)).records.filter((r) => ACTIVE.has(r.status))
+  switch (values.format) {
+    case 'json':
+      console.log(JSON.stringify(active.map(listJson), null, 2))
+      break
+    case 'simple':
+      for (const r of active) console.log(simpleLine(r))
+      break
+    case 'table':
+      console.log(active.length ? table(active) : 'No active downloads.')
+      break
+    default:
+      throw new UsageError(`--format takes json, table or simple, got "${values.format}"`)
+  }
+  return 0
+}
+
+export async function queueCommand(argv: string[]): Promise<number> {
+  if (argv[0] === 'move') {
+    const { values } = parseArgs({
+      args: argv.slice(1),
+      options: {
+        path: { type: 'string' },
+        top: { type: 'boolean' },
+        up: { type: 'boolean' },
+        down: { type: 'boolean' },
+        bottom: { type: 'boolean' },
+        home: { type: 'string' },
+      },
+    })
+    const where = (['top', 'up', 'down', 'bottom'] as const).filter((w) => values[w])
+    if (!values.path || where.length !== 1)
+      throw new UsageError('queue move needs --path P and one of --top, --up, --down, --bottom')
+    const ctx = await cliContext(values.home ? { home: values.home } : {})
+    const session = await tryConnect(ctx)
+    if (!session)
+      throw new UsageError('No owner is running: the queue is not moving, so there is nothing to reorder')
+    try {
+      await session.api.move(resolve(values.path), where[0]!)
+    } finally {
+      await session.close()
+    }
+    return 0
+  }
+  const { values } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean' }, home: { type: 'string' } },
+  })
+  const ctx = await cliContext(values.home ? { home: values.home } : {})
+  const queued = (await records(ctx)).records.filter((r) => ACTIVE.has(r.status))
+  if (values.json) console.log(JSON.stringify(queued.map(listJson), null, 2))
+  else queued.forEach((r, i) => console.log(`${String(i + 1).padStart(3)}. ${simpleLine(r)}`))
+  return 0
+}
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean' }, home: { type: 'string' } },
+  })
+  const ctx = await cliContext(values.home ? { home: values.home } : {})
+  let status: ServiceStatus | Record<string, unknown>
+  const session = await tryConnect(ctx)
+  if (session) {
+    try {
+      status = await session.api.status()
+    } finally {
+      await session.close()
+    }
+  } else {
+    const all = (await records(ctx)).records
+    const owner = await readOwner(ctx.paths)
+    status = {
+      stateDir: ctx.paths.dir,
+      files: {
+        state: ctx.paths.stateFile,
+        progress: ctx.paths.progressFile,
+        log: ctx.paths.logFile,
+        socket: ctx.paths.socketPath,
+      },
+      owner,
+      worker: { running: false, pid: null },
+      queueLength: all.filter((r) => ACTIVE.has(r.status)).length,
+      active: 0,
+      s3: ctx.settings.s3,
+    }
+  }
+  if (values.json) {
+    console.log(JSON.stringify(status, null, 2))
+    return 0
+  }
+  const s = status as ServiceStatus
+  const lines = [
+    'Model Downloader status',
+    `  State folder:  ${s.stateDir}`,
+    `  Progress file: ${s.files.progress}`,
+    `  Queue file:    ${s.files.state}`,
+    `  Log file:      ${s.files.log}`,
+    `  Owner:         ${s.owner ? `${s.owner.kind}, pid ${s.owner.pid}, since ${s.owner.since}` : 'none running'}`,
+    `  Worker:        ${s.worker.running ? `running (pid ${s.worker.pid})` : 'stopped'}`,
+    `  Queue:         ${s.queueLength} models (${s.active} downloading)`,
+    `  S3:            ${JSON.stringify(s.s3)}`,
+  ]
+  if (s.batch) {
+    const b = s.batch
+    lines.push(
+      `  Current batch: ${b.completed}/${b.models} completed, ${b.failed} failed, ${b.bytesDone}/${b.bytesTotal} bytes`,
+    )
+  }
+  console.log(lines.join('\n'))
+  return 0
+}
