@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { describe, expect, it, beforeAll, afterAll, beforeEach, afterEach } from 'vitest'
 import { CLI_BIN } from '../support/built'
 import { startS3Server, type TestS3Server } from '../support/s3-server'
-import { makeTempDir, removeTempDir, sha256File } from '../support/temp'
+import { makeTempDir, removeTempDir } from '../support/temp'
 
 const MiB = 1024 * 1024
 const SIZES = { vae: 3 * MiB + 1, clip: 2 * MiB, big: 40 * MiB }
