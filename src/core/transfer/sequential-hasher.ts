@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import { throwIfStopped } from './errors'
-import type { Hasher } from './checksum'
+import type { ChecksumAlgorithm } from '../../shared/transfer'
+import { createHasher, type Hasher } from './checksum'
 
 const READ_CHUNK = 4 * 1024 * 1024
 
@@ -18,11 +19,15 @@ export class SequentialHasher {
   /** Bytes that had to be read back from disk. */
   bytesReRead = 0
 
+  private readonly hashers: Hasher[]
+
   constructor(
-    private readonly hashers: Hasher[],
+    algorithms: ChecksumAlgorithm[],
     private readonly fh: FileHandle,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.hashers = algorithms.map(createHasher)
+  }
 
   get enabled(): boolean {
     return this.hashers.length > 0
@@ -47,13 +52,17 @@ export class SequentialHasher {
   }
 
   /** Waits until the hash covers [0, size) and returns each digest. */
-  async finish(size: number): Promise<Map<Hasher, string>> {
+  async finish(size: number): Promise<Map<ChecksumAlgorithm, string>> {
     this.advanceTo(size)
     await this.catchUp
     if (this.failure) throw this.failure
-    const out = new Map<Hasher, string>()
-    for (const h of this.hashers) out.set(h, await h.digestHex())
+    const out = new Map<ChecksumAlgorithm, string>()
+    for (const h of this.hashers) out.set(h.algorithm, await h.digestHex())
     return out
+  }
+
+  async dispose(): Promise<void> {
+    await this.catchUp
   }
 
   private async readBack(end: number): Promise<void> {

@@ -3,6 +3,7 @@ import { type FileHandle, lstat, open, rename, rm, unlink } from 'node:fs/promis
 import { dirname } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type {
+  ChecksumAlgorithm,
   TransferJob,
   TransferProgress,
   TransferResult,
@@ -12,7 +13,6 @@ import type {
 import { fsyncDir } from '../fs/atomic-write'
 import type { BandwidthLimiter } from './bandwidth-limiter'
 import { ByteRanges } from './byte-ranges'
-import { createHasher, type Hasher } from './checksum'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
 import { headObject, type ObjectInfo } from './head'
 import { checkDestination, checkFreeSpace, formatBytes, notWritable } from './preflight'
@@ -21,6 +21,7 @@ import { fetchRange } from './range-fetcher'
 import { planRanges } from './range-planner'
 import { formatS3Uri, parseS3Uri, type S3Location } from './s3-uri'
 import { SequentialHasher } from './sequential-hasher'
+import { THREADABLE, ThreadedHasher } from './threaded-hasher'
 import { loadSidecar, partPath, removePartFiles, saveSidecar, sidecarPath } from './sidecar'
 
 // How much a SIGKILL can cost: at most this long of transfer is fetched again after a restart.
@@ -108,11 +109,12 @@ async function fetchVerifyCommit(
   // The periodic resume-data save under way, if any (it always settles: its errors are logged).
   let saving: Promise<void> = Promise.resolve()
   let abandonSaves = false
+  let hasher: SequentialHasher | ThreadedHasher | null = null
   try {
     if (resumed === 0) await fh.truncate(info.size)
     const expected = expectedChecksums(job, info, ctx.tuning)
-    const hasher = new SequentialHasher(
-      expected.map((e) => e.hasher),
+    hasher = makeHasher(
+      expected.map((e) => e.algorithm),
       fh,
       ctx.signal,
     )
@@ -167,11 +169,11 @@ async function fetchVerifyCommit(
               limiter: ctx.limiter,
               tuning: ctx.tuning,
               signal: fetching.signal,
-              onData: (offset, chunk) => hasher.feed(offset, chunk),
+              onData: (offset, chunk) => hasher?.feed(offset, chunk),
               onWritten: (offset, length) => {
                 done.add(offset, offset + length)
                 meter.add(length)
-                hasher.advanceTo(done.contiguousEnd(0))
+                hasher?.advanceTo(done.contiguousEnd(0))
                 if (performance.now() - lastSave >= SIDECAR_INTERVAL_MS) {
                   lastSave = performance.now()
                   void saveProgress()
@@ -211,11 +213,10 @@ async function fetchVerifyCommit(
     const digests = await hasher.finish(info.size)
     const verified: VerifiedChecksum[] = []
     for (const e of expected) {
-      const actual = digests.get(e.hasher)
+      const actual = digests.get(e.algorithm)
       if (actual !== e.value) {
         keepPart = false
-        const which =
-          e.source === 'job' ? 'the sha256 in the model config' : `the ${e.hasher.algorithm} S3 reports`
+        const which = e.source === 'job' ? 'the sha256 in the model config' : `the ${e.algorithm} S3 reports`
         throw new StartOver(
           new TransferError(
             'checksum_mismatch',
@@ -223,7 +224,7 @@ async function fetchVerifyCommit(
           ),
         )
       }
-      verified.push({ algorithm: e.hasher.algorithm, source: e.source, value: e.value })
+      verified.push({ algorithm: e.algorithm, source: e.source, value: e.value })
     }
     if (hasher.bytesReRead > 0)
       ctx.log?.('info', `Verified ${object}, re-reading ${formatBytes(hasher.bytesReRead)}`)
@@ -252,6 +253,8 @@ async function fetchVerifyCommit(
       durationMs: Math.round(performance.now() - started),
     }
   } catch (err) {
+    // The hashing thread reads our file descriptor: it must be gone before the handle closes.
+    await hasher?.dispose().catch(() => undefined)
     if (ctx.signal.aborted && stopReasonOf(ctx.signal) === 'cancelled') {
       // Nothing of it is wanted: remove it now rather than wait for a datasync under way; once that
       // settles, the handle is closed and anything a late save wrote is removed too.
@@ -319,7 +322,7 @@ async function openPart(part: string, resume: boolean): Promise<FileHandle> {
 }
 
 interface ExpectedChecksum {
-  hasher: Hasher
+  algorithm: ChecksumAlgorithm
   value: string
   source: VerifiedChecksum['source']
 }
@@ -330,13 +333,28 @@ interface ExpectedChecksum {
  */
 function expectedChecksums(job: TransferJob, info: ObjectInfo, tuning: TransferTuning): ExpectedChecksum[] {
   const out: ExpectedChecksum[] = []
-  if (job.sha256) out.push({ hasher: createHasher('sha256'), value: job.sha256.toLowerCase(), source: 'job' })
+  if (job.sha256) out.push({ algorithm: 'sha256', value: job.sha256.toLowerCase(), source: 'job' })
   const c = info.checksum
   if (c && c.source === 's3' && !(c.algorithm === 'sha256' && job.sha256)) {
-    out.push({ hasher: createHasher(c.algorithm), value: c.hex, source: 's3' })
+    out.push({ algorithm: c.algorithm, value: c.hex, source: 's3' })
   }
   if (out.length === 0 && c?.source === 'etag' && tuning.verifyEtagMd5) {
-    out.push({ hasher: createHasher('md5-etag'), value: c.hex, source: 'etag' })
+    out.push({ algorithm: 'md5-etag', value: c.hex, source: 'etag' })
   }
   return out
+}
+
+/**
+ * Hashing on a second thread when Node has every algorithm natively (the common case: MD5 ETag,
+ * SHA-256, CRC32); CRC32C and CRC64NVME come from the SDK's JavaScript and stay on this thread.
+ */
+function makeHasher(
+  algorithms: ChecksumAlgorithm[],
+  fh: FileHandle,
+  signal: AbortSignal,
+): SequentialHasher | ThreadedHasher {
+  if (algorithms.length > 0 && algorithms.every((a) => THREADABLE.has(a))) {
+    return new ThreadedHasher(algorithms, fh.fd, signal)
+  }
+  return new SequentialHasher(algorithms, fh, signal)
 }
