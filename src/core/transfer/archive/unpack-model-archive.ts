@@ -1,9 +1,8 @@
-import { once } from 'node:events'
 import { constants } from 'node:fs'
 import { type FileHandle, open, rename, statfs, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Decompress } from 'fzstd'
-import { type Entry, type Extract, extract as tarExtract } from 'tar-stream'
+import { type Extract, type ExtractEvents, extract as tarExtract } from 'tar-stream'
 import { fsyncDir } from '../../fs/atomic-write'
 import { createHasher } from '../checksum'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from '../errors'
@@ -23,6 +22,8 @@ const MAX_WINDOW = 128 << 20
 // Member bytes gathered before a write: few syscalls, little memory.
 const WRITE_BATCH = 1 << 20
 const PROGRESS_INTERVAL_MS = 250
+
+type Entry = ExtractEvents['entry'][1]
 
 export interface UnpackOptions {
   /** A complete, verified `<something>.tar.zst` on disk. */
@@ -215,7 +216,7 @@ async function feedArchive(archivePath: string, extract: Extract, stop: AbortSig
       output = []
       let room = true
       for (const c of chunks) room = extract.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength))
-      if (!room) await once(extract, 'drain', { signal: stop })
+      if (!room) await drained(extract, stop)
     }
     for (;;) {
       if (stop.aborted) return
@@ -231,21 +232,40 @@ async function feedArchive(archivePath: string, extract: Extract, stop: AbortSig
       for (const piece of splitter.split(chunk.subarray(0, bytesRead))) {
         zstd.push(piece)
         if (output.length > 0) await forward()
-        if (stop.aborted) return
+        // A parser that broke on its own is reported by the reader, which sees its error.
+        if (stop.aborted || extract.destroyed) return
       }
     }
     // `final` makes fzstd report a stream cut short inside a frame.
     zstd.push(new Uint8Array(0), true)
     await forward()
-    extract.end()
+    extract.end(null)
   } finally {
     await file.close().catch(() => undefined)
   }
 }
 
+/** Resolves when the parser takes more, or will never take more (closed, or the unpack is stopping). */
+function drained(extract: Extract, stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      extract.off('drain', done)
+      extract.off('close', done)
+      stop.removeEventListener('abort', done)
+      resolve()
+    }
+    if (stop.aborted || extract.destroyed) return resolve()
+    extract.on('drain', done)
+    extract.on('close', done)
+    stop.addEventListener('abort', done)
+  })
+}
+
 function unreadable(archivePath: string, err: unknown): TransferError {
   const code = (err as NodeJS.ErrnoException).code ?? String(err)
-  return new TransferError('internal', `Cannot read the archive ${archivePath}: ${code}`, false, { cause: err })
+  return new TransferError('internal', `Cannot read the archive ${archivePath}: ${code}`, false, {
+    cause: err,
+  })
 }
 
 async function readEntries(
@@ -327,7 +347,8 @@ async function writeMember(
       o.onProgress?.(written)
     }
   }
-  for await (const chunk of entry) {
+  for await (const data of entry) {
+    const chunk = data as Buffer
     hasher.update(chunk)
     batch.push(chunk)
     batchBytes += chunk.length
