@@ -25,6 +25,7 @@ const SettingsFileSchema = z
       .min(1024 * 1024)
       .optional(),
     connectionsPerFile: z.number().int().min(0).max(32).optional(),
+    compressedSiblings: z.boolean().optional(),
   })
   .passthrough()
 
@@ -81,6 +82,7 @@ export async function cliContext(
       ...DEFAULT_SERVICE_SETTINGS,
       ...(file.concurrency ? { concurrency: file.concurrency } : {}),
       ...(file.maxConnections ? { maxConnections: file.maxConnections } : {}),
+      ...(file.compressedSiblings !== undefined ? { compressedSiblings: file.compressedSiblings } : {}),
       // Keys come from the AWS chain in the worker's environment, never from this file.
       s3: {
         ...(endpoint ? { endpoint } : {}),

@@ -13,6 +13,8 @@ export interface TransferJob {
   expectedSize?: number
   /** Lower-case hex sha256 the finished file must have. */
   sha256?: string
+  /** Fetch `<key>.tar.zst` instead when the store has it, and unpack the model from it. */
+  compressedSibling?: boolean
 }
 
 export type TransferPhase = 'head' | 'fetching' | 'verifying' | 'finalizing'

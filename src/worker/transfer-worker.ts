@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { BandwidthLimiter } from '../core/transfer/bandwidth-limiter'
 import { TransferError, TransferStopped } from '../core/transfer/errors'
 import { createS3Client } from '../core/transfer/s3-client'
-import { runTransfer } from '../core/transfer/transfer'
+import { runModelTransfer } from '../core/transfer/model-transfer'
 import { resolveTuning } from '../core/transfer/tuning'
 import type { StopReason, TransferJob, TransferTuning } from '../shared/transfer'
 import type { HostToWorker } from '../shared/worker-protocol'
@@ -67,7 +67,7 @@ export class TransferWorker {
     }
     if (this.jobs.has(job.id) || this.shuttingDown) return
     const controller = new AbortController()
-    const done = runTransfer(job, {
+    const done = runModelTransfer(job, {
       client: this.client,
       tuning: this.tuning,
       limiter: this.limiter,

@@ -49,6 +49,8 @@ export interface ServiceSettings {
   maxConnections: number
   /** Automatic retries of a failed download whose error is transient (network, 5xx, worker crash). */
   maxAutoRetries: number
+  /** Fetch an object's `.tar.zst` sibling instead when the store has one (the old system's option). */
+  compressedSiblings: boolean
   s3: S3Settings
   tuning: TransferTuning
 }
@@ -57,6 +59,7 @@ export const DEFAULT_SERVICE_SETTINGS: Omit<ServiceSettings, 's3' | 'tuning'> = 
   concurrency: 3,
   maxConnections: 16,
   maxAutoRetries: 3,
+  compressedSiblings: false,
 }
 
 export interface ServiceDeps {
@@ -474,6 +477,7 @@ export class DownloadService implements DownloadServiceApi {
       localPath: r.localPath,
       expectedSize: r.expectedSize,
       ...(r.sha256 ? { sha256: r.sha256 } : {}),
+      ...(this.deps.settings.compressedSiblings ? { compressedSibling: true } : {}),
     }
     this.workerHost()
       .run(job)

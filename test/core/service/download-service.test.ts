@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs'
 import { truncate, writeFile, mkdir } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { describe, expect, it, beforeAll, afterAll, afterEach } from 'vitest'
 import type { DownloadService } from '../../../src/core/service/download-service'
 import { startS3Server, type TestS3Server } from '../../support/s3-server'
@@ -196,5 +196,47 @@ describe('DownloadService with a real worker and s3rver', () => {
     expect(r.errorMessage).toMatch(/download it first/)
     await writeFile(target, 'abcde')
     await svc.retry({ path: link.localPath })
+  })
+})
+
+describe('DownloadService with compressed siblings', () => {
+  it('fetches <key>.tar.zst when the store has one and unpacks the model into place', async () => {
+    const { execFileSync } = await import('node:child_process')
+    const { randomBytes } = await import('node:crypto')
+    const s3 = await startS3Server({ bucket: 'models' })
+    const root = await makeTempDir('modeldl-models-')
+    const stateDir = await makeTempDir('modeldl-state-')
+    const build = await makeTempDir('modeldl-archive-')
+    const svc = await openService(s3, stateDir, root, { compressedSiblings: true })
+    try {
+      const model = randomBytes(3 * MiB + 11)
+      await writeFile(join(build, 'unet.safetensors'), model)
+      execFileSync('sh', [
+        '-c',
+        `tar -cf - -C "${build}" unet.safetensors | zstd -q -o "${build}/unet.tar.zst"`,
+      ])
+      // Only the compressed copy is in the bucket: the model can only come from it.
+      await s3.put('models/unet/unet.safetensors.tar.zst', readFileSync(join(build, 'unet.tar.zst')))
+      const localPath = modelPath(root, 'unet', 'unet.safetensors')
+      await svc.enqueue({
+        entries: [
+          {
+            group: 'unet',
+            modelName: 'unet.safetensors',
+            s3Uri: 's3://models/models/unet/unet.safetensors',
+            localPath,
+            expectedSize: model.length,
+          },
+        ],
+      })
+      await waitForRecord(svc, localPath, (r) => r.status === 'completed')
+      expect(readFileSync(localPath).equals(model)).toBe(true)
+      expect(existsSync(`${localPath}.tar.zst`)).toBe(false)
+      expect(existsSync(`${localPath}.part`)).toBe(false)
+    } finally {
+      await svc.close()
+      await s3.close()
+      for (const d of [root, stateDir, build]) await removeTempDir(d)
+    }
   })
 })

@@ -30,6 +30,7 @@ export async function openService(
       concurrency: 2,
       maxConnections: 16,
       maxAutoRetries: 1,
+      compressedSiblings: false,
       s3: { endpoint: s3.endpoint, region: 'us-east-1', ...TEST_CREDENTIALS },
       tuning: { ...DEFAULT_TUNING, freeSpaceMarginBytes: 0 },
       ...overrides,

@@ -286,7 +286,7 @@ async function readEntries(
       )
     }
     if (entryBaseName(name) !== o.memberName) {
-      if (seen.length < 5) seen.push(name)
+      if (seen.length < 5 && type === 'file') seen.push(name)
       // An unread entry would stall the parser: let it flow away.
       entry.resume()
       continue
@@ -313,7 +313,7 @@ async function readEntries(
     found = await writeMember(o, entry, fh, dir)
   }
   if (matchedName === null) {
-    const holds = seen.length === 0 ? 'no entries' : `for example ${seen.map((n) => `"${n}"`).join(', ')}`
+    const holds = seen.length === 0 ? 'no files' : `for example ${seen.map((n) => `"${n}"`).join(', ')}`
     throw new TransferError(
       'invalid_job',
       `${o.archivePath} holds no file named ${o.memberName} (it holds ${holds}): check the archive or the model name`,

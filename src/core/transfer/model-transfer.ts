@@ -1,0 +1,67 @@
+import { rm } from 'node:fs/promises'
+import { basename } from 'node:path'
+import type { TransferJob, TransferResult } from '../../shared/transfer'
+import { unpackModelArchive } from './archive/unpack-model-archive'
+import { TransferError } from './errors'
+import { headObject } from './head'
+import { parseS3Uri } from './s3-uri'
+import { removePartFiles } from './sidecar'
+import { runTransfer, type TransferContext } from './transfer'
+
+/** The old system's compressed copy of an object: `<key>.tar.zst` holding the model file. */
+export const ARCHIVE_SUFFIX = '.tar.zst'
+
+/**
+ * One model onto disk: the object itself, or, when the job allows it and the store has one, its
+ * `.tar.zst` sibling, fetched like any object (resumable, verified) and unpacked into place (streamed,
+ * size and sha256 checked, atomic). Without a sibling it is a plain transfer.
+ */
+export async function runModelTransfer(job: TransferJob, ctx: TransferContext): Promise<TransferResult> {
+  // The archive's member is checked against the config's size, so a job without one fetches plainly.
+  if (!job.compressedSibling || job.expectedSize === undefined) return runTransfer(job, ctx)
+  const expectedSize = job.expectedSize
+  const siblingUri = `${job.s3Uri}${ARCHIVE_SUFFIX}`
+  try {
+    await headObject(ctx.client, parseS3Uri(siblingUri), ctx.signal, ctx.tuning.maxAttempts)
+  } catch (err) {
+    if (err instanceof TransferError && err.code === 'not_found') return runTransfer(job, ctx)
+    throw err
+  }
+  const archivePath = `${job.localPath}${ARCHIVE_SUFFIX}`
+  const started = performance.now()
+  const fetched = await runTransfer({ id: job.id, s3Uri: siblingUri, localPath: archivePath }, ctx)
+  try {
+    ctx.log?.('info', `Unpacking ${siblingUri} into ${job.localPath}`)
+    const unpacked = await unpackModelArchive({
+      archivePath,
+      memberName: basename(job.localPath),
+      localPath: job.localPath,
+      expectedSize,
+      ...(job.sha256 ? { sha256: job.sha256 } : {}),
+      signal: ctx.signal,
+      onProgress: (bytesOut) =>
+        ctx.onProgress?.({
+          id: job.id,
+          phase: 'finalizing',
+          bytesDone: bytesOut,
+          totalBytes: expectedSize,
+          speedBps: 0,
+          etaSeconds: null,
+        }),
+    })
+    return {
+      ...fetched,
+      localPath: job.localPath,
+      size: unpacked.size,
+      verified: [
+        ...fetched.verified,
+        { algorithm: 'sha256', source: job.sha256 ? 'job' : 's3', value: unpacked.sha256 },
+      ],
+      durationMs: Math.round(performance.now() - started),
+    }
+  } finally {
+    // The archive was only a vehicle: it never stays beside the model.
+    await rm(archivePath, { force: true })
+    await removePartFiles(archivePath)
+  }
+}
