@@ -57,6 +57,8 @@ export function listJson(r: ModelRecord): Record<string, unknown> {
     percent: percent(r),
     speedBps: r.speedBps,
     etaSeconds: r.etaSeconds,
+    attempts: r.attempts,
+    autoRetries: r.autoRetries,
     ...(r.errorCode ? { errorCode: r.errorCode, errorMessage: r.errorMessage } : {}),
   }
 }

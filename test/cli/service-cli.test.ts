@@ -104,6 +104,17 @@ describe('modeldl download / progress / list / cancel / worker (the real CLI, s3
     })
     expect(Object.keys(progress).sort()).toEqual(['checkpoints', 'clip', 'text_encoders', 'vae'])
 
+    // No owner runs now: the read-only commands answer from the state folder.
+    const status = JSON.parse(run('status', '--json').stdout) as { owner: unknown; queueLength: number }
+    expect(status.owner).toBeNull()
+    expect(status.queueLength).toBe(0)
+    const all = JSON.parse(run('progress', '--all').stdout) as Record<
+      string,
+      Record<string, { status: string }>
+    >
+    expect(all['vae']!['ae.safetensors']!.status).toBe('completed')
+    expect(run('list', '--format', 'table').stdout).toMatch(/No active downloads/)
+
     const again = run('download', 'all', '--wait')
     expect(again.status, again.stderr).toBe(0)
     expect(again.stderr).toMatch(/0 queued, 1 to link, 3 already complete/)
@@ -286,6 +297,28 @@ describe('modeldl download / progress / list / cancel / worker (the real CLI, s3
     expect(readFileSync(big).equals(await s3.get('models/checkpoints/big.safetensors'))).toBe(true)
     expect(readFileSync(join(home, 'modeldl.log'), 'utf8')).toMatch(/resum|Enqueued/)
   }, 90_000)
+
+  it('Ctrl-C in --wait pauses (the partial file stays) and the next run resumes', async () => {
+    await mkdir(home, { recursive: true })
+    await limit(8 * MiB)
+    const owner = spawn(process.execPath, [CLI_BIN, 'download', 'missing', '--wait'], { env, detached: true })
+    children.push(owner)
+    const big = path('checkpoints', 'big.safetensors')
+    await waitUntil(() => existsSync(`${big}.part.json`), 20_000)
+    process.kill(-owner.pid!, 'SIGINT')
+    const code = await new Promise<number | null>((res) => owner.once('exit', res))
+    expect(code).toBe(1)
+    expect(existsSync(`${big}.part`)).toBe(true)
+    expect(JSON.parse(run('progress', '--path', big).stdout)['checkpoints']['big.safetensors'].status).toBe(
+      'paused',
+    )
+    await writeFile(join(home, 'settings.json'), '{}')
+    // Asking for it again resumes it: no separate resume needed.
+    const w = run('download', 'missing', '--wait')
+    expect(w.status, w.stderr).toBe(0)
+    expect(w.stderr).toMatch(/1 already queued/)
+    expect(readFileSync(big).equals(await s3.get('models/checkpoints/big.safetensors'))).toBe(true)
+  }, 60_000)
 
   it('a second owner is refused: --wait while a background owner runs joins it instead', async () => {
     await mkdir(home, { recursive: true })

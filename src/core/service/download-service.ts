@@ -146,6 +146,8 @@ export class DownloadService implements DownloadServiceApi {
       seen.add(id)
       const existing = this.records.get(id)
       if (existing && ACTIVE.includes(existing.status)) {
+        // Asked for again: a paused model resumes (the way to continue after Ctrl-C in --wait).
+        if (existing.status === 'paused') await this.resume({ ids: [id] })
         result.alreadyQueued.push(id)
         continue
       }
