@@ -2,19 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, readlink, symlink, writeFile } from 'node:fs/promises'
 import { describe, expect, it, beforeAll, afterAll } from 'vitest'
-import { TransferError } from '../../src/core/transfer/errors'
 import { sha256File } from '../support/temp'
-import { MiB, leftovers, startHarness, type Harness } from './transfer-harness'
-
-async function failure(p: Promise<unknown>, code: string): Promise<TransferError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(TransferError)
-  expect((err as TransferError).code).toBe(code)
-  return err as TransferError
-}
+import { MiB, leftovers, startHarness, type Harness, expectFailure } from './transfer-harness'
 
 /** Mounts a small tmpfs (needs root, as in CI here); null when this machine does not allow it. */
 function mountTmpfs(dir: string, options: string): boolean {
@@ -57,7 +46,7 @@ describe('runTransfer: the local disk', () => {
       try {
         const localPath = `${mnt}/model.safetensors`
         let filled = false
-        const err = await failure(
+        const err = await expectFailure(
           h.download(
             { s3Uri: uri, localPath },
             {
@@ -94,7 +83,10 @@ describe('runTransfer: the local disk', () => {
     expect(mountTmpfs(mnt, 'size=2m')).toBe(true)
     try {
       h.proxy.resetLog()
-      const err = await failure(h.download({ s3Uri: uri, localPath: `${mnt}/m.safetensors` }), 'disk_full')
+      const err = await expectFailure(
+        h.download({ s3Uri: uri, localPath: `${mnt}/m.safetensors` }),
+        'disk_full',
+      )
       expect(err.message).toMatch(/still to fetch/)
       expect(h.proxy.requests.filter((r) => r.method === 'GET')).toHaveLength(0)
     } finally {
@@ -109,7 +101,7 @@ describe('runTransfer: the local disk', () => {
       await mkdir(mnt)
       expect(mountTmpfs(mnt, 'size=1m,ro')).toBe(true)
       try {
-        const err = await failure(
+        const err = await expectFailure(
           h.download({ s3Uri: uri, localPath: `${mnt}/sub/m.safetensors` }),
           'not_writable',
         )
@@ -123,7 +115,7 @@ describe('runTransfer: the local disk', () => {
   it('refuses a local path that is a folder', async () => {
     const localPath = `${h.dir}/is-a-dir.safetensors`
     await mkdir(localPath)
-    const err = await failure(h.download({ s3Uri: uri, localPath }), 'path_is_directory')
+    const err = await expectFailure(h.download({ s3Uri: uri, localPath }), 'path_is_directory')
     expect(err.message).toContain(localPath)
   })
 
@@ -132,7 +124,7 @@ describe('runTransfer: the local disk', () => {
     await writeFile(target, 'keep me')
     const localPath = `${h.dir}/link.safetensors`
     await symlink(target, localPath)
-    await failure(h.download({ s3Uri: uri, localPath }), 'path_is_symlink')
+    await expectFailure(h.download({ s3Uri: uri, localPath }), 'path_is_symlink')
     expect(readFileSync(target, 'utf8')).toBe('keep me')
     expect(await readlink(localPath)).toBe(target)
   })
@@ -149,11 +141,11 @@ describe('runTransfer: the local disk', () => {
   })
 
   it('rejects a relative local path', async () => {
-    await failure(h.download({ s3Uri: uri, localPath: 'relative/model.safetensors' }), 'invalid_job')
+    await expectFailure(h.download({ s3Uri: uri, localPath: 'relative/model.safetensors' }), 'invalid_job')
   })
 
   it('rejects a malformed S3 URI with a message that quotes it', async () => {
-    const err = await failure(h.download({ s3Uri: 'https://example.com/x' }), 'invalid_job')
+    const err = await expectFailure(h.download({ s3Uri: 'https://example.com/x' }), 'invalid_job')
     expect(err.message).toContain('https://example.com/x')
   })
 })

@@ -3,22 +3,11 @@ import { crc32 } from 'node:zlib'
 import { existsSync } from 'node:fs'
 import { Crc64Nvme } from '@aws-sdk/checksums/crc'
 import { describe, expect, it, beforeAll, afterAll, beforeEach } from 'vitest'
-import { TransferError } from '../../src/core/transfer/errors'
 import { sha256File } from '../support/temp'
-import { KiB, leftovers, startHarness, TEST_TUNING, type Harness } from './transfer-harness'
+import { KiB, leftovers, startHarness, TEST_TUNING, type Harness, expectFailure } from './transfer-harness'
 
 const P = TEST_TUNING.partSize
 const SIZE = 3 * P + 4321
-
-async function expectFailure(p: Promise<unknown>, code: string): Promise<TransferError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(TransferError)
-  expect((err as TransferError).code).toBe(code)
-  return err as TransferError
-}
 
 describe('runTransfer against a faulty server', () => {
   let h: Harness

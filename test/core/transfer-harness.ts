@@ -3,7 +3,9 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
+import { expect } from 'vitest'
 import { BandwidthLimiter } from '../../src/core/transfer/bandwidth-limiter'
+import { TransferError } from '../../src/core/transfer/errors'
 import { createS3Client } from '../../src/core/transfer/s3-client'
 import { runTransfer } from '../../src/core/transfer/transfer'
 import {
@@ -100,4 +102,15 @@ export async function startHarness(): Promise<Harness> {
 /** Neither the final file's temporary `.part` nor its sidecar is left. */
 export function leftovers(localPath: string): string[] {
   return [`${localPath}.part`, `${localPath}.part.json`].filter((p) => existsSync(p))
+}
+
+/** Awaits a transfer that must fail with `code`, and returns its error for further checks. */
+export async function expectFailure(p: Promise<unknown>, code: string): Promise<TransferError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(TransferError)
+  expect((err as TransferError).code).toBe(code)
+  return err as TransferError
 }
