@@ -46,12 +46,6 @@ export class ProgressMeter {
     if (now - this.lastEmit >= this.intervalMs) this.send()
   }
 
-  /** Forgets bytes (a restart from zero after the object changed). */
-  reset(total: number): void {
-    this.start(total, 0)
-    this.speed = 0
-  }
-
   snapshot(): TransferProgress {
     const left = this.total - this.done
     return {

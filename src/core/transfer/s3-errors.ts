@@ -113,7 +113,6 @@ export function classifyS3Error(err: unknown, object: string, op: string): Trans
     )
   }
   if (
-    name === 'TimeoutError' ||
     name === 'AbortError' ||
     (sysCode !== undefined && NETWORK_CODES.has(sysCode)) ||
     /socket hang up|aborted|premature close|terminated/i.test(e.message ?? '')

@@ -47,10 +47,11 @@ export class ThreadedHasher {
   private readonly worker: Worker
   private posted = 0
   private readonly result: Promise<Map<ChecksumAlgorithm, string>>
-  readonly bytesReRead: number = 0
+  /** Every byte is read back from the page cache (set when the hash is finished). */
+  bytesReRead = 0
 
   constructor(
-    private readonly algorithms: ChecksumAlgorithm[],
+    algorithms: ChecksumAlgorithm[],
     fd: number,
     private readonly signal: AbortSignal,
   ) {
@@ -69,10 +70,6 @@ export class ThreadedHasher {
     this.result.catch(() => undefined)
   }
 
-  get enabled(): boolean {
-    return this.algorithms.length > 0
-  }
-
   feed(): void {
     // Bytes are read back from the file by the thread; nothing to do with live chunks.
   }
@@ -85,7 +82,7 @@ export class ThreadedHasher {
   }
 
   async finish(size: number): Promise<Map<ChecksumAlgorithm, string>> {
-    ;(this as { bytesReRead: number }).bytesReRead = size
+    this.bytesReRead = size
     this.worker.postMessage({ type: 'finish', size })
     const stopped = new Promise<never>((_, reject) => {
       const onAbort = (): void => reject(new TransferStopped(stopReasonOf(this.signal)))
