@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { inQueueOrder } from '../core/service/queue-order'
 import type { ModelRecord } from '../shared/service-contract'
 
 /**
@@ -27,8 +28,5 @@ export async function readStateSnapshot(
 
 /** Queue order first, then the rest: the same order the service's list() gives. */
 export function orderRecords(snapshot: { queue: string[]; records: ModelRecord[] }): ModelRecord[] {
-  const byId = new Map(snapshot.records.map((r) => [r.id, r]))
-  const inQueue = snapshot.queue.map((id) => byId.get(id)).filter((r): r is ModelRecord => r !== undefined)
-  const rest = snapshot.records.filter((r) => !snapshot.queue.includes(r.id))
-  return [...inQueue, ...rest]
+  return inQueueOrder(snapshot.queue, snapshot.records)
 }

@@ -7,6 +7,9 @@ export type ModelStatus = 'queued' | 'progress' | 'paused' | 'completed' | 'fail
 
 export const TERMINAL_STATUSES: readonly ModelStatus[] = ['completed', 'failed', 'cancelled']
 
+/** Waiting, running or paused: the models that are in the queue. */
+export const ACTIVE_STATUSES: readonly ModelStatus[] = ['queued', 'progress', 'paused']
+
 /** A model the service tracks. Its id is its absolute local path: one file, one record. */
 export interface ModelRecord {
   id: string

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { readOwner } from '../../core/service/owner/owner-lock'
 import { progressFileContent } from '../../core/service/persist/progress-file'
 import { matchSelector } from '../../core/service/selectors'
-import type { ModelRecord, ServiceStatus } from '../../shared/service-contract'
+import { ACTIVE_STATUSES, type ModelRecord, type ServiceStatus } from '../../shared/service-contract'
 import { cliContext, type CliContext } from '../cli-settings'
 import { listJson, simpleLine, table } from '../format'
 import { tryConnect } from '../owner-session'
@@ -17,8 +17,6 @@ modeldl list     [--format json|table|simple]     active downloads
 modeldl queue    [--json]  |  modeldl queue move --path P (--top|--up|--down|--bottom)
 modeldl status   [--json]
 These read from the running owner, or from the state folder when none runs.`
-
-const ACTIVE = new Set(['queued', 'progress', 'paused'])
 
 /** Records from the owner if one answers, else as the state file last saved them. */
 async function records(ctx: CliContext): Promise<{ records: ModelRecord[]; live: boolean }> {
@@ -62,7 +60,7 @@ export async function listCommand(argv: string[]): Promise<number> {
     options: { format: { type: 'string', default: 'table' }, home: { type: 'string' } },
   })
   const ctx = await cliContext(values.home ? { home: values.home } : {})
-  const active = (await records(ctx)).records.filter((r) => ACTIVE.has(r.status))
+  const active = (await records(ctx)).records.filter((r) => ACTIVE_STATUSES.includes(r.status))
   switch (values.format) {
     case 'json':
       console.log(JSON.stringify(active.map(listJson), null, 2))
@@ -111,7 +109,7 @@ export async function queueCommand(argv: string[]): Promise<number> {
     options: { json: { type: 'boolean' }, home: { type: 'string' } },
   })
   const ctx = await cliContext(values.home ? { home: values.home } : {})
-  const queued = (await records(ctx)).records.filter((r) => ACTIVE.has(r.status))
+  const queued = (await records(ctx)).records.filter((r) => ACTIVE_STATUSES.includes(r.status))
   if (values.json) console.log(JSON.stringify(queued.map(listJson), null, 2))
   else queued.forEach((r, i) => console.log(`${String(i + 1).padStart(3)}. ${simpleLine(r)}`))
   return 0
@@ -144,7 +142,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
       },
       owner,
       worker: { running: false, pid: null },
-      queueLength: all.filter((r) => ACTIVE.has(r.status)).length,
+      queueLength: all.filter((r) => ACTIVE_STATUSES.includes(r.status)).length,
       active: 0,
       s3: ctx.settings.s3,
     }

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events'
 import { resolve } from 'node:path'
 import type { z } from 'zod'
 import {
+  ACTIVE_STATUSES,
   TERMINAL_STATUSES,
   type DownloadServiceApi,
   type EnqueueEntry,
@@ -10,7 +11,6 @@ import {
   type EnqueueResult,
   type ModelRecord,
   type ModelSelector,
-  type ModelStatus,
   type MovePosition,
   type OwnerKind,
   type ServiceEvent,
@@ -39,6 +39,7 @@ import { ServiceError } from './owner/service-error'
 import type { Logger } from './persist/log'
 import type { ProgressFileWriter } from './persist/progress-file'
 import { rebuildFromDisk, type PersistedState, type StateStore } from './persist/state-store'
+import { inQueueOrder } from './queue-order'
 import { matchSelector } from './selectors'
 import type { StatePaths } from './state-paths'
 
@@ -81,7 +82,6 @@ export interface ServiceDeps {
 /** Progress ticks at most this often: ≤ 10 messages per second whatever the number of jobs. */
 const TICK_MS = 100
 const AUTO_RETRY_DELAY_MS = 2_000
-const ACTIVE: readonly ModelStatus[] = ['queued', 'progress', 'paused']
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value)
@@ -137,7 +137,7 @@ export class DownloadService implements DownloadServiceApi {
     // others become links to it: download once, link many.
     const primaryByObject = new Map<string, string>()
     for (const r of this.records.values()) {
-      if (ACTIVE.includes(r.status) && !r.linkTo) primaryByObject.set(r.s3Uri, r.id)
+      if (ACTIVE_STATUSES.includes(r.status) && !r.linkTo) primaryByObject.set(r.s3Uri, r.id)
     }
     const seen = new Set<string>()
     for (const entry of entries as EnqueueEntry[]) {
@@ -145,7 +145,7 @@ export class DownloadService implements DownloadServiceApi {
       if (seen.has(id)) continue
       seen.add(id)
       const existing = this.records.get(id)
-      if (existing && ACTIVE.includes(existing.status)) {
+      if (existing && ACTIVE_STATUSES.includes(existing.status)) {
         // Asked for again: a paused model resumes (the way to continue after Ctrl-C in --wait).
         if (existing.status === 'paused') await this.resume({ ids: [id] })
         result.alreadyQueued.push(id)
@@ -188,7 +188,7 @@ export class DownloadService implements DownloadServiceApi {
   }
 
   async cancel(selector: ModelSelector): Promise<string[]> {
-    const ids = this.select(selector, (r) => ACTIVE.includes(r.status))
+    const ids = this.select(selector, (r) => ACTIVE_STATUSES.includes(r.status))
     for (const id of ids) {
       const r = this.records.get(id)!
       this.clearRetry(id)
@@ -263,11 +263,7 @@ export class DownloadService implements DownloadServiceApi {
   }
 
   async list(): Promise<ModelRecord[]> {
-    const inQueue = this.queue.map((id) => this.records.get(id)!).filter(Boolean)
-    const rest = [...this.records.values()]
-      .filter((r) => !this.queue.includes(r.id))
-      .sort((a, b) => b.lastUpdated.localeCompare(a.lastUpdated))
-    return [...inQueue, ...rest].map((r) => ({ ...r }))
+    return inQueueOrder(this.queue, this.records.values()).map((r) => ({ ...r }))
   }
 
   async status(): Promise<ServiceStatus> {
@@ -389,10 +385,10 @@ export class DownloadService implements DownloadServiceApi {
     }
     const known = new Set(state.queue)
     this.queue = state.queue.filter(
-      (id) => this.records.has(id) && ACTIVE.includes(this.records.get(id)!.status),
+      (id) => this.records.has(id) && ACTIVE_STATUSES.includes(this.records.get(id)!.status),
     )
     for (const r of this.records.values())
-      if (ACTIVE.includes(r.status) && !known.has(r.id)) this.queue.push(r.id)
+      if (ACTIVE_STATUSES.includes(r.status) && !known.has(r.id)) this.queue.push(r.id)
     const latest = [...this.records.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]
     this.latestBatch = latest?.batchId ?? null
     this.persistSoon()
@@ -579,7 +575,7 @@ export class DownloadService implements DownloadServiceApi {
     const targetState = await localState(r.linkTo, r.expectedSize)
     if (targetState.kind !== 'installed') {
       // Not there yet: it is made when its target completes (or the target is not ours to fetch).
-      if (!target || !ACTIVE.includes(target.status)) {
+      if (!target || !ACTIVE_STATUSES.includes(target.status)) {
         this.update(r, {
           errorCode: 'link_target_missing',
           errorMessage: `Its link target ${r.linkTo} is not installed and not queued: download it first`,
