@@ -5,7 +5,7 @@ import { connectService, type ServiceClient } from '../core/service/owner/socket
 import { ServiceError } from '../core/service/owner/service-error'
 import type { DownloadServiceApi, ServiceEvent } from '../shared/service-contract'
 import type { CliContext } from './cli-settings'
-import { becomeOwner, type OwnerRuntime } from './owner-runtime'
+import { becomeOwner, type OwnerRuntime } from '../core/service/owner/owner-runtime'
 
 /** The service as a command sees it: the owner's, over the socket, or this process's own. */
 export interface ServiceSession {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { cliContext } from '../cli-settings'
 import type { Entrypoints } from '../entrypoints'
-import { becomeOwner } from '../owner-runtime'
+import { becomeOwner } from '../../core/service/owner/owner-runtime'
 import { connectOrStartDaemon, tryConnect } from '../owner-session'
 import { UsageError } from '../usage-error'
 

@@ -1,11 +1,20 @@
-import { DownloadService } from '../core/service/download-service'
-import { acquireOwnership, type OwnerLock } from '../core/service/owner/owner-lock'
-import { serveService, type ServiceServer } from '../core/service/owner/socket-server'
-import { createLogger, type Logger } from '../core/service/persist/log'
-import { ProgressFileWriter } from '../core/service/persist/progress-file'
-import { StateStore } from '../core/service/persist/state-store'
-import type { OwnerKind } from '../shared/service-contract'
-import type { CliContext } from './cli-settings'
+import type { OwnerKind } from '../../../shared/service-contract'
+import type { WorkerLauncher } from '../../worker-host'
+import { DownloadService, type ServiceSettings } from '../download-service'
+import { createLogger, type Logger } from '../persist/log'
+import { ProgressFileWriter } from '../persist/progress-file'
+import { StateStore } from '../persist/state-store'
+import type { StatePaths } from '../state-paths'
+import { acquireOwnership, type OwnerLock } from './owner-lock'
+import { serveService, type ServiceServer } from './socket-server'
+
+/** What an owner needs to know: the CLI builds it from flags and settings.json, the app from its store. */
+export interface OwnerContext {
+  paths: StatePaths
+  settings: ServiceSettings
+  env: Record<string, string | undefined>
+  modelsRoots: string[]
+}
 
 /** This process owns the state folder: the service runs here and is served on the local socket. */
 export interface OwnerRuntime {
@@ -16,10 +25,10 @@ export interface OwnerRuntime {
 
 /** Becomes the owner, or returns null when another live process already is. */
 export async function becomeOwner(
-  ctx: CliContext,
+  ctx: OwnerContext,
   kind: OwnerKind,
   workerEntry: string,
-  options: { halted?: boolean } = {},
+  options: { halted?: boolean; launcher?: WorkerLauncher } = {},
 ): Promise<OwnerRuntime | null> {
   const lock: OwnerLock | null = await acquireOwnership(ctx.paths, { kind })
   if (!lock) return null
@@ -31,6 +40,7 @@ export async function becomeOwner(
       settings: ctx.settings,
       ownerKind: kind,
       workerEntry,
+      ...(options.launcher ? { launcher: options.launcher } : {}),
       env: ctx.env,
       store: new StateStore(ctx.paths.stateFile, { log: log.log }),
       progressFile: new ProgressFileWriter(ctx.paths.progressFile, { log: log.log }),
