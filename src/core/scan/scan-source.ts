@@ -109,12 +109,12 @@ export async function scanSource(options: ScanOptions): Promise<ScanPage> {
     let ready = pending
     pending = []
     if (token !== undefined && lastKey !== undefined) {
-      // Held back: models whose sibling would sort after this page's last key, so may still come.
-      const candidates = ready
-      ready = []
-      for (const draft of candidates) {
-        if (utf8Compare(draft.key + COMPRESSED_SUFFIX, lastKey) > 0) pending.push(draft)
-        else ready.push(draft)
+      // Held back: the first model whose sibling would sort after this page's last key (so may still
+      // come), and every model after it, so that models are reported in the listing's order.
+      const held = ready.findIndex((draft) => utf8Compare(draft.key + COMPRESSED_SUFFIX, lastKey) > 0)
+      if (held >= 0) {
+        pending = ready.slice(held)
+        ready = ready.slice(0, held)
       }
     }
 

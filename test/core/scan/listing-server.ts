@@ -1,0 +1,71 @@
+// A minimal ListObjectsV2 server for what s3rver cannot show: keys real S3 accepts but s3rver's file
+// store rewrites (`..`, `.`, empty segments, backslashes are stored as paths and listed normalized), and
+// S3's exact listing order (UTF-8 byte order; s3rver walks folders, so `a-b` and `a/b` come out swapped).
+// It speaks the real protocol to the real SDK: XML bodies, MaxKeys, opaque continuation tokens.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface ListedObject {
+  key: string
+  size: number
+}
+
+export interface ListingServer {
+  endpoint: string
+  /** ListObjectsV2 requests answered so far. */
+  requests: number
+  close(): Promise<void>
+}
+
+const escapeXml = (text: string): string =>
+  text.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  )
+
+export async function startListingServer(bucket: string, objects: ListedObject[]): Promise<ListingServer> {
+  const sorted = [...objects].sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)))
+  const state = { requests: 0 }
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (url.pathname !== `/${bucket}` && url.pathname !== `/${bucket}/`) {
+      res.writeHead(404, { 'content-type': 'application/xml' })
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchBucket</Code><Message>no</Message></Error>',
+      )
+      return
+    }
+    state.requests++
+    const prefix = url.searchParams.get('prefix') ?? ''
+    const maxKeys = Number(url.searchParams.get('max-keys') ?? 1000)
+    const start = Number(url.searchParams.get('continuation-token') ?? 0)
+    const matching = sorted.filter((o) => o.key.startsWith(prefix))
+    const page = matching.slice(start, start + maxKeys)
+    const truncated = start + maxKeys < matching.length
+    const contents = page
+      .map(
+        (o) =>
+          `<Contents><Key>${escapeXml(o.key)}</Key><LastModified>2025-07-10T08:12:00.000Z</LastModified>` +
+          `<ETag>&quot;${o.size.toString(16).padStart(32, '0')}&quot;</ETag><Size>${o.size}</Size>` +
+          '<StorageClass>STANDARD</StorageClass></Contents>',
+      )
+      .join('')
+    res.writeHead(200, { 'content-type': 'application/xml' })
+    res.end(
+      '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+        `<Name>${bucket}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${page.length}</KeyCount>` +
+        `<MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>` +
+        (truncated ? `<NextContinuationToken>${start + maxKeys}</NextContinuationToken>` : '') +
+        `${contents}</ListBucketResult>`,
+    )
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    get requests() {
+      return state.requests
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
