@@ -1,35 +1,14 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { z } from 'zod'
+import { SettingsFileSchema, type SettingsFile } from '../core/app/settings-file'
 import { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from '../core/service/download-service'
 import { defaultStateDir, statePaths, type StatePaths } from '../core/service/state-paths'
 import { DEFAULT_TUNING } from '../shared/transfer'
 import { UsageError } from './usage-error'
 
-/** `<state dir>/settings.json`: what the CLI uses when neither a flag nor a variable says otherwise. */
-const SettingsFileSchema = z
-  .object({
-    endpoint: z.string().url().optional(),
-    region: z.string().optional(),
-    profile: z.string().optional(),
-    bucket: z.string().optional(),
-    networkVolume: z.string().optional(),
-    modelsRoots: z.array(z.string()).optional(),
-    concurrency: z.number().int().min(1).max(32).optional(),
-    maxConnections: z.number().int().min(1).max(256).optional(),
-    bandwidthLimitBps: z.number().int().nonnegative().optional(),
-    partSize: z
-      .number()
-      .int()
-      .min(1024 * 1024)
-      .optional(),
-    connectionsPerFile: z.number().int().min(0).max(32).optional(),
-    compressedSiblings: z.boolean().optional(),
-  })
-  .passthrough()
-
-export type SettingsFile = z.infer<typeof SettingsFileSchema>
+// One schema for the file, shared with `modeldl serve`'s settings store (which also writes it).
+export type { SettingsFile } from '../core/app/settings-file'
 
 export interface CliContext {
   paths: StatePaths
