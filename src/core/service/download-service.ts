@@ -103,6 +103,9 @@ export class DownloadService implements DownloadServiceApi {
   /** Records whose stop was asked for, and what they should end as. */
   private readonly stopping = new Map<string, 'cancelled' | 'paused' | 'queued'>()
   private readonly retryTimers = new Map<string, NodeJS.Timeout>()
+  /** The worker each running job is on: after a settings change old jobs finish on the old worker. */
+  private readonly jobHosts = new Map<string, WorkerHost>()
+  private readonly retiring = new Set<Promise<void>>()
   private readonly events = new EventEmitter()
   private readonly dirtyProgress = new Set<string>()
   private tickTimer: NodeJS.Timeout | null = null
@@ -196,7 +199,7 @@ export class DownloadService implements DownloadServiceApi {
         // The worker removes `.part` and reports back; the status is `cancelled` from now on, and a
         // late "done" from a transfer that was already finishing cannot overwrite it.
         this.stopping.set(id, 'cancelled')
-        this.host?.cancel(id)
+        this.jobHosts.get(id)?.cancel(id)
       } else if (r.status === 'paused' || r.downloaded > 0) {
         await removePartFiles(r.localPath)
       }
@@ -213,7 +216,7 @@ export class DownloadService implements DownloadServiceApi {
       this.clearRetry(id)
       if (this.running.has(id)) {
         this.stopping.set(id, 'paused')
-        this.host?.pause(id)
+        this.jobHosts.get(id)?.pause(id)
       }
       this.update(r, { status: 'paused', speedBps: 0, etaSeconds: null })
     }
@@ -301,16 +304,44 @@ export class DownloadService implements DownloadServiceApi {
       // Running transfers pause with their `.part` kept and go back to the queue for the next start.
       for (const id of this.running) {
         this.stopping.set(id, 'queued')
-        this.host?.pause(id)
+        this.jobHosts.get(id)?.pause(id)
       }
     }
     await this.waitIdle()
     await this.host?.shutdown()
+    await Promise.all(this.retiring)
     this.host = null
   }
 
   async startWorker(): Promise<void> {
     this.halted = false
+    this.pump()
+  }
+
+  /**
+   * New settings from the window. Concurrency and the connection budget apply at once (more slots
+   * start queued models now; fewer let running ones finish). The bandwidth limit reaches running
+   * transfers through the worker's set-bandwidth message. S3 and transfer tuning changes apply to the
+   * next jobs: they start on a fresh worker while running ones finish on the old one, which then exits.
+   */
+  applySettings(next: ServiceSettings): void {
+    const previous = this.deps.settings
+    this.deps.settings = next
+    const limit = next.tuning.bandwidthLimitBps
+    if (previous.tuning.bandwidthLimitBps !== limit) {
+      for (const host of new Set([this.host, ...this.jobHosts.values()])) host?.setBandwidth(limit)
+    }
+    const workerConfig = (s: ServiceSettings): string =>
+      JSON.stringify([s.s3, { ...s.tuning, bandwidthLimitBps: 0 }])
+    if (this.host && workerConfig(previous) !== workerConfig(next)) {
+      const old = this.host
+      this.host = null
+      this.retireWhenIdle(old)
+    }
+    this.deps.log.info(
+      `Settings applied: concurrency ${next.concurrency}, ${next.maxConnections} connections, ` +
+        `limit ${limit > 0 ? `${limit} B/s` : 'none'}`,
+    )
     this.pump()
   }
 
@@ -355,13 +386,14 @@ export class DownloadService implements DownloadServiceApi {
     this.halted = true
     for (const id of this.running) {
       this.stopping.set(id, 'queued')
-      this.host?.pause(id)
+      this.jobHosts.get(id)?.pause(id)
     }
     await this.waitIdle()
     this.closed = true
     for (const t of this.retryTimers.values()) clearTimeout(t)
     if (this.tickTimer) clearTimeout(this.tickTimer)
     await this.host?.shutdown()
+    await Promise.all(this.retiring)
     await this.persist()
     await this.deps.store.flush()
     await this.deps.progressFile.flush()
@@ -477,7 +509,9 @@ export class DownloadService implements DownloadServiceApi {
       ...(r.sha256 ? { sha256: r.sha256 } : {}),
       ...(this.deps.settings.compressedSiblings ? { compressedSibling: true } : {}),
     }
-    this.workerHost()
+    const host = this.workerHost()
+    this.jobHosts.set(r.id, host)
+    host
       .run(job)
       .then(
         () => this.onDone(r.id),
@@ -486,6 +520,8 @@ export class DownloadService implements DownloadServiceApi {
       .finally(() => {
         this.running.delete(r.id)
         this.stopping.delete(r.id)
+        this.jobHosts.delete(r.id)
+        if (host !== this.host) this.retireWhenIdle(host)
         this.events.emit('settled')
         this.pump()
       })
@@ -598,6 +634,13 @@ export class DownloadService implements DownloadServiceApi {
   private finish(r: ModelRecord, status: 'completed' | 'failed' | 'cancelled'): void {
     this.queue = this.queue.filter((id) => id !== r.id)
     this.update(r, { status, speedBps: 0, etaSeconds: null, finishedAt: new Date().toISOString() })
+  }
+
+  /** Shuts down a worker that no longer takes jobs, once the jobs still on it have ended. */
+  private retireWhenIdle(host: WorkerHost): void {
+    for (const h of this.jobHosts.values()) if (h === host) return
+    const exited: Promise<void> = host.shutdown().finally(() => this.retiring.delete(exited))
+    this.retiring.add(exited)
   }
 
   private clearRetry(id: string): void {
