@@ -1,3 +1,6 @@
-// The typed window.api arrives with the IPC contract (shell issue). Until then the preload exposes nothing:
-// in particular never ipcRenderer or process.env.
-export {}
+// The sandboxed preload: exposes the typed Api as window.api and nothing else. In particular never
+// ipcRenderer itself or process.env: the renderer is treated as untrusted.
+import { contextBridge, ipcRenderer } from 'electron'
+import { createBridgeApi } from './bridge-api'
+
+contextBridge.exposeInMainWorld('api', createBridgeApi(ipcRenderer))

@@ -306,3 +306,29 @@ export function unwrapEnvelope<T>(envelope: ApiEnvelope<T>): T {
   if (envelope.ok) return envelope.result
   throw new ApiError(envelope.error.code, envelope.error.message)
 }
+
+const API_ERROR_CODES: readonly ApiErrorCode[] = [
+  'bad_request',
+  'forbidden',
+  'not_found',
+  'unavailable',
+  'unsupported',
+  'internal',
+]
+
+/**
+ * Any rejection of an Api call as an ApiError. Electron's context bridge copies an Error with its
+ * message only, so the preload rejects with a plain `{ name: 'ApiError', code, message }` object:
+ * this rebuilds the ApiError from it (an unknown code, or no code at all, becomes `internal`).
+ */
+export function rejectionToApiError(reason: unknown): ApiError {
+  if (reason instanceof ApiError) return reason
+  if (typeof reason === 'object' && reason !== null) {
+    const { code, message } = reason as { code?: unknown; message?: unknown }
+    if (typeof message === 'string') {
+      const known = API_ERROR_CODES.find((c) => c === code)
+      return new ApiError(known ?? 'internal', message)
+    }
+  }
+  return new ApiError('internal', String(reason))
+}
