@@ -1,0 +1,84 @@
+import { isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { dialog, shell, type BrowserWindow } from 'electron'
+import { ApiError, type ApiHandlers, type ConfigLoadResult } from '../shared/api-contract'
+import type { OwnerKind } from '../shared/service-contract'
+
+/** The handlers only a desktop shell can serve; the backend's own answer "unsupported" for them. */
+export type DesktopHandlers = Pick<
+  ApiHandlers,
+  'app:info' | 'dialog:openConfig' | 'dialog:saveConfigPath' | 'shell:reveal'
+>
+
+export interface DesktopHandlerDeps {
+  base: ApiHandlers
+  loadConfigFile(path: string): Promise<ConfigLoadResult>
+  window(): BrowserWindow | null
+  modelsRoot(): string
+  ownerKind(): OwnerKind
+  notificationsSupported: boolean
+  /** Where the save dialog starts. */
+  documentsDir: string
+}
+
+const JSON_FILTERS = [
+  { name: 'Model config', extensions: ['json'] },
+  { name: 'All files', extensions: ['*'] },
+]
+
+/** `path` is strictly inside `root` (not the root itself, not a sibling that shares its prefix). */
+export function isInsideFolder(root: string, path: string): boolean {
+  const rel = relative(resolve(root), resolve(path))
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)
+}
+
+export function desktopHandlers(deps: DesktopHandlerDeps): DesktopHandlers {
+  return {
+    'app:info': async () => ({
+      ...(await deps.base['app:info']()),
+      shell: 'electron',
+      ownerKind: deps.ownerKind(),
+      capabilities: { dialogs: true, reveal: true, notifications: deps.notificationsSupported },
+    }),
+
+    'dialog:openConfig': async () => {
+      const win = deps.window()
+      const options: Electron.OpenDialogOptions = {
+        title: 'Open a model config',
+        properties: ['openFile'],
+        filters: JSON_FILTERS,
+      }
+      const picked = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options)
+      const path = picked.filePaths[0]
+      if (picked.canceled || !path) return null
+      return deps.loadConfigFile(path)
+    },
+
+    'dialog:saveConfigPath': async () => {
+      const win = deps.window()
+      const options: Electron.SaveDialogOptions = {
+        title: 'Save the model config',
+        defaultPath: join(deps.documentsDir, 'models.json'),
+        filters: JSON_FILTERS,
+        properties: ['createDirectory', 'showOverwriteConfirmation'],
+      }
+      const picked = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options)
+      return picked.canceled || !picked.filePath ? null : picked.filePath
+    },
+
+    // The renderer names a model by id; only a model the service completed, inside the models root,
+    // is shown: the window cannot make the file manager open arbitrary paths.
+    'shell:reveal': async ({ id }) => {
+      const record = (await deps.base['downloads:list']()).find((r) => r.id === id)
+      if (!record) throw new ApiError('not_found', `No downloaded model is known at ${id}`)
+      if (record.status !== 'completed')
+        throw new ApiError(
+          'forbidden',
+          `${record.modelName} is ${record.status}: only a completed model can be shown`,
+        )
+      const root = deps.modelsRoot()
+      if (!isInsideFolder(root, record.localPath))
+        throw new ApiError('forbidden', `${record.localPath} is outside the models root ${root}`)
+      shell.showItemInFolder(record.localPath)
+    },
+  }
+}
