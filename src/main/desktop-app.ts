@@ -86,10 +86,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
 
   const backend = await createAppBackend({
     service: connection,
-    applyServiceSettings: (s) =>
-      void connection
-        .applySettings(s)
-        .catch((err: unknown) => log.error('Applying the settings failed', err)),
+    applyServiceSettings: (s) => connection.applySettings(s),
     settings,
     paths,
     ownerKind: connection.ownerKind,

@@ -45,13 +45,11 @@ export class ServiceConnection {
   private target: Target | null = null
   private readonly listeners = new Set<(event: ServiceEvent) => void>()
   private retryTimer: NodeJS.Timeout | null = null
-  /** Serialises ownership changes: a retry, a settings restart and close never interleave. */
+  /** Serialises ownership changes: a retry and close never interleave. */
   private switching: Promise<void> = Promise.resolve()
   private closed = false
-  private currentSettings: string
 
   private constructor(private readonly options: ServiceConnectionOptions) {
-    this.currentSettings = JSON.stringify(options.ownerContext().settings)
     const methods = Object.fromEntries(
       SERVICE_METHODS.map((method) => [
         method,
@@ -96,27 +94,14 @@ export class ServiceConnection {
   }
 
   /**
-   * New settings for the service. An owner restarts its runtime with them (running transfers pause,
-   * keep their `.part` files and resume in the new one); a client cannot change another process's
-   * settings: they apply when this app becomes the owner.
+   * New settings for the service. An owner applies them at once (DownloadService.applySettings); a
+   * client cannot change another process's settings: they apply when this app becomes the owner
+   * (ownerContext is read again then).
    */
-  applySettings(settings: ServiceSettings): Promise<void> {
-    const next = JSON.stringify(settings)
-    if (next === this.currentSettings) return Promise.resolve()
-    this.currentSettings = next
-    if (this.target?.role !== 'owner') {
-      this.options.log.info(
-        'Settings saved; the service owned by another process keeps its own until it exits',
-      )
-      return Promise.resolve()
-    }
-    return this.serialise(async () => {
-      if (this.closed || this.target?.role !== 'owner') return
-      this.options.log.info('Restarting the service with the new settings')
-      await this.release()
-      await this.tryOwnOrConnect()
-      if (this.role !== 'owner') this.scheduleRetry()
-    })
+  applySettings(settings: ServiceSettings): void {
+    const t = this.target
+    if (t?.role === 'owner') t.runtime.service.applySettings(settings)
+    else this.options.log.info('Settings saved; the process that owns the queue keeps its own until it exits')
   }
 
   /** Pauses running transfers (keeping `.part`), saves the queue, releases the state folder. */
@@ -138,7 +123,6 @@ export class ServiceConnection {
     if (runtime) {
       const detach = runtime.service.on((e) => this.dispatch(e))
       this.target = { role: 'owner', runtime, detach }
-      this.currentSettings = JSON.stringify(ctx.settings)
       log.info(`The app owns ${ctx.paths.dir}`)
       return
     }
@@ -194,7 +178,6 @@ export class ServiceConnection {
       this.target.client.close()
     }
     this.target = { role: 'owner', runtime, detach: runtime.service.on((e) => this.dispatch(e)) }
-    this.currentSettings = JSON.stringify(this.options.ownerContext().settings)
     this.options.log.info('The previous owner is gone: the app owns the state folder now')
     await this.resync()
   }

@@ -8,7 +8,8 @@ import {
   defaultModelsRoot,
   FileSettingsStore,
 } from '../../../src/core/app/settings-store'
-import { ApiError, type SettingsView } from '../../../src/shared/api-contract'
+import { ApiError } from '../../../src/shared/api-contract'
+import type { SettingsView } from '../../../src/shared/settings'
 import { tempDirs } from '../../support/temp'
 
 const temp = tempDirs()

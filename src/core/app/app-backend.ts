@@ -1,0 +1,358 @@
+// The server side of the window's Api, shared by both doors: Electron main (IPC, src/main) and
+// `modeldl serve` (WebSocket, src/cli/serve). One handler per invoke channel and one stream of events;
+// the doors only validate requests, carry envelopes and add what only they can do (native dialogs).
+import { randomUUID } from 'node:crypto'
+import { join, normalize } from 'node:path'
+import {
+  ApiError,
+  type ApiHandlers,
+  type ConfigLoadResult,
+  type EmitEvent,
+  type EventChannel,
+  type EventContract,
+  type LoadedConfig,
+  type ScanProgress,
+  type ScanRequest,
+  type TestConnectionRequest,
+  type TestConnectionResult,
+} from '../../shared/api-contract'
+import type { DownloadServiceApi, ModelStatus, OwnerKind, ServiceEvent } from '../../shared/service-contract'
+import type { AppSettings, SettingsPatch } from '../../shared/settings'
+import { DEFAULT_TUNING } from '../../shared/transfer'
+import { saveModelConfig } from '../config/save-config'
+import { ModelsWatcher } from '../scan/models-watcher'
+import { ScanError, scanSource } from '../scan/scan-source'
+import type { ServiceSettings } from '../service/download-service'
+import type { StatePaths } from '../service/state-paths'
+import { createS3Client } from '../transfer/s3-client'
+import { asApiError } from './api-errors'
+import { configOptions, loadConfigFile, loadConfigText, loadSampleConfig, statModels } from './loaded-config'
+import { LocalStateTracker } from './local-tracker'
+import { RecentConfigs } from './recent-configs'
+import { s3SettingsFrom, serviceSettingsFrom } from './service-settings'
+import { applySettingsPatch, parseSettingsPatch, type SettingsStore } from './settings-store'
+import { connectionTarget, testConnection } from './test-connection'
+
+type Env = Record<string, string | undefined>
+
+export interface ServiceLink {
+  api: DownloadServiceApi
+  subscribe(listener: (e: ServiceEvent) => void): Promise<() => void> | (() => void)
+}
+
+export interface AppBackendDeps {
+  service: ServiceLink
+  /** Set when this process owns the service: settings changes are applied to it at once. */
+  applyServiceSettings?: (settings: ServiceSettings) => void
+  settings: SettingsStore
+  paths: StatePaths
+  ownerKind: OwnerKind
+  shell: 'electron' | 'browser'
+  version: string
+  platform?: string
+  env?: Record<string, string | undefined>
+  /** resources/sample-model-config.json */
+  sampleConfigPath: string
+  /** Where the backend reports what the window cannot act on (a watcher that failed to start…). */
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void
+}
+
+export interface AppBackend {
+  /** dialog:* and shell:reveal reject with ApiError('unsupported', …): Electron main overrides them. */
+  handlers: ApiHandlers
+  /** Every event: service progress/changed, settings, config, local state, scans. */
+  onEvent(emit: EmitEvent): () => void
+  /** Loads a config file as config:open does, and tells every window (a second launch handed it over). */
+  loadConfigFile(path: string): Promise<ConfigLoadResult>
+  close(): Promise<void>
+}
+
+/** The window sees these statuses when the file on disk has just changed (completed, removed, kept). */
+const RESTAT_ON: ReadonlySet<ModelStatus> = new Set(['completed', 'cancelled', 'failed', 'paused'])
+/** File events arrive in bursts (a download's rename, a folder copied in): one re-stat per burst. */
+const WATCH_DEBOUNCE_MS = 300
+export const RECENT_CONFIGS_FILE = 'recent-configs.json'
+
+const DESKTOP_ONLY =
+  'only the desktop app has native dialogs and a file manager to reveal in: type the path or drop the file instead'
+
+export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend> {
+  const env: Env = deps.env ?? process.env
+  const log = deps.log ?? (() => {})
+  const emitters = new Set<EmitEvent>()
+  const emit = <C extends EventChannel>(channel: C, payload: EventContract[C]): void => {
+    for (const e of emitters) {
+      try {
+        e(channel, payload)
+      } catch (err) {
+        log('error', `A window's event listener failed on ${channel}: ${String(err)}`)
+      }
+    }
+  }
+
+  const recent = await RecentConfigs.open(join(deps.paths.dir, RECENT_CONFIGS_FILE))
+  const tracker = new LocalStateTracker((changed) => emit('local:changed', changed))
+  const refreshFailed = (err: unknown): void => log('warn', `Could not re-stat model files: ${String(err)}`)
+  let current: LoadedConfig | null = null
+  let closed = false
+
+  // ---- the models root watcher --------------------------------------------------------------------
+  let watcher: ModelsWatcher | null = null
+  let watching: Promise<void> = Promise.resolve()
+  const watchRoot = (root: string): Promise<void> =>
+    (watching = watching.then(async () => {
+      if (closed || watcher?.root === root) return
+      await watcher?.close()
+      watcher = new ModelsWatcher(root, () => void tracker.refreshAll().catch(refreshFailed), {
+        debounceMs: WATCH_DEBOUNCE_MS,
+      })
+      try {
+        await watcher.start()
+      } catch (err) {
+        // Not fatal: local state is still refreshed when downloads end and when a config is loaded.
+        log('warn', `Cannot watch the models folder ${root}: ${String(err)}`)
+      }
+    }))
+
+  // ---- settings -------------------------------------------------------------------------------------
+  let watchedRoot = deps.settings.view().settings.modelsRoot
+  const offSettings = deps.settings.onChange((view) => {
+    deps.applyServiceSettings?.(serviceSettingsFrom(view.settings, deps.settings.credentials(), env))
+    emit('settings:changed', view)
+    if (view.settings.modelsRoot !== watchedRoot) {
+      watchedRoot = view.settings.modelsRoot
+      void watchRoot(watchedRoot)
+    }
+  })
+  await watchRoot(watchedRoot)
+
+  // ---- the service's events ----------------------------------------------------------------------
+  const unsubscribeService = await deps.service.subscribe((event) => {
+    if (event.type === 'progress') {
+      emit('downloads:progress', event.data)
+      return
+    }
+    emit('downloads:changed', event.data)
+    const ended = event.data.records.filter((r) => RESTAT_ON.has(r.status) && tracker.has(r.id))
+    if (ended.length > 0) void tracker.refresh(ended.map((r) => r.id)).catch(refreshFailed)
+  })
+
+  // ---- configs ------------------------------------------------------------------------------------
+  const options = () => configOptions(deps.settings.view().settings, env)
+
+  async function adopt(result: ConfigLoadResult, recentPath?: string): Promise<ConfigLoadResult> {
+    if (!result.ok) return result
+    current = result.config
+    tracker.replace('config', current.models, current.local)
+    if (recentPath) {
+      await recent.add(recentPath).catch((err: unknown) => log('warn', `Cannot save the recent list: ${err}`))
+    }
+    emit('config:changed', current)
+    return result
+  }
+
+  const openFile = async (path: string): Promise<ConfigLoadResult> => {
+    const file = normalize(path)
+    return adopt(await loadConfigFile(file, options()), file)
+  }
+
+  // ---- scans --------------------------------------------------------------------------------------
+  const scans = new Map<string, AbortController>()
+
+  function startScan(request: ScanRequest): { scanId: string } {
+    const scanId = randomUUID()
+    const controller = new AbortController()
+    scans.set(scanId, controller)
+    const { settings } = deps.settings.view()
+    if (settings.sourceUri !== request.uri) {
+      deps.settings.update({ sourceUri: request.uri }).catch((err: unknown) => {
+        log('warn', `Cannot remember the source ${request.uri}: ${String(err)}`)
+      })
+    }
+    tracker.replace('scan', [], {})
+    // After the answer to scan:start has left: the window knows the id before the first page arrives.
+    setImmediate(() => void runScan(scanId, request, settings, controller.signal))
+    return { scanId }
+  }
+
+  async function runScan(
+    scanId: string,
+    request: ScanRequest,
+    settings: AppSettings,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const client = createS3Client(
+      s3SettingsFrom(settings, deps.settings.credentials(), env),
+      DEFAULT_TUNING,
+      env,
+    )
+    const progress = (p: Omit<ScanProgress, 'scanId' | 'uri'>): void =>
+      emit('scan:progress', { scanId, uri: request.uri, ...p })
+    let folders: string[] = []
+    let listed = 0
+    let pages = 0
+    const networkVolume = settings.networkVolume || env['NETWORK_VOLUME'] || ''
+    try {
+      const result = await scanSource({
+        client,
+        uri: request.uri,
+        allTypes: request.allTypes ?? false,
+        extensions: settings.modelExtensions,
+        modelsRoot: settings.modelsRoot,
+        ...(networkVolume ? { networkVolume } : {}),
+        signal,
+        onPage: (page) => {
+          pages++
+          folders = page.folders
+          listed = page.listed
+          if (closed) return
+          tracker.add('scan', page.models, Object.fromEntries(page.models.map((m) => [m.id, m.local])))
+          progress({ models: page.models, folders: page.folders, listed: page.listed, done: false })
+        },
+      })
+      if (closed) return
+      // A scan that found everything in one go still reaches the window.
+      const models = pages === 0 ? result.models : []
+      if (models.length > 0) {
+        tracker.add('scan', models, Object.fromEntries(models.map((m) => [m.id, m.local])))
+      }
+      progress({ models, folders: result.folders, listed: result.listed, done: true })
+    } catch (err) {
+      if (closed) return
+      const error =
+        err instanceof ScanError
+          ? { code: err.code, message: err.message }
+          : {
+              code: 'internal',
+              message: `The scan failed: ${err instanceof Error ? err.message : String(err)}`,
+            }
+      progress({ models: [], folders, listed, done: true, error })
+    } finally {
+      scans.delete(scanId)
+      client.destroy()
+    }
+  }
+
+  // ---- test connection ----------------------------------------------------------------------------
+  async function runTestConnection(request: TestConnectionRequest): Promise<TestConnectionResult> {
+    const draft: SettingsPatch = request.draft ? parseSettingsPatch(request.draft) : {}
+    const settings = applySettingsPatch(deps.settings.view().settings, draft)
+    // Keys typed into the form are tried as typed, before anything is stored.
+    const typed = draft.s3?.accessKeyId && draft.s3.secretAccessKey
+    const credentials = typed
+      ? { accessKeyId: draft.s3!.accessKeyId!, secretAccessKey: draft.s3!.secretAccessKey! }
+      : deps.settings.credentials()
+    if (typed) settings.s3.credentials = 'keys'
+    const uri =
+      request.s3Uri ?? (settings.sourceUri || (settings.s3.bucket ? `s3://${settings.s3.bucket}/` : ''))
+    const target = uri ? connectionTarget(uri, request.s3Uri !== undefined) : undefined
+    if (!target) {
+      return {
+        ok: false,
+        message: 'Nothing to test yet: set a bucket or an S3 source (s3://bucket/prefix/) first.',
+        elapsedMs: 0,
+      }
+    }
+    return testConnection(s3SettingsFrom(settings, credentials, env), target, env)
+  }
+
+  // ---- handlers -----------------------------------------------------------------------------------
+  const api = deps.service.api
+  const raw: ApiHandlers = {
+    'app:info': async () => {
+      let ownerKind = deps.ownerKind
+      try {
+        ownerKind = (await api.status()).owner?.kind ?? ownerKind
+      } catch {
+        // The service is away for a moment: this process's own kind is the best answer.
+      }
+      const desktop = deps.shell === 'electron'
+      return {
+        version: deps.version,
+        shell: deps.shell,
+        ownerKind,
+        stateDir: deps.paths.dir,
+        platform: deps.platform ?? process.platform,
+        capabilities: { dialogs: desktop, reveal: desktop, notifications: desktop },
+      }
+    },
+    'downloads:enqueue': (request) => api.enqueue(request),
+    'downloads:cancel': (selector) => api.cancel(selector),
+    'downloads:pause': (selector) => api.pause(selector),
+    'downloads:resume': (selector) => api.resume(selector),
+    'downloads:retry': (selector) => api.retry(selector),
+    'downloads:move': ({ id, position }) => api.move(id, position),
+    'downloads:list': () => api.list(),
+    'downloads:status': () => api.status(),
+    'config:current': async () => current,
+    'config:open': ({ path }) => openFile(path),
+    'config:load': async ({ name, text }) => adopt(await loadConfigText(name, text, options())),
+    'config:openSample': async () => adopt(await loadSampleConfig(deps.sampleConfigPath, options())),
+    'config:recent': async () => recent.list(),
+    'config:save': async (request) => {
+      const { settings } = deps.settings.view()
+      const networkVolume = settings.networkVolume || env['NETWORK_VOLUME'] || ''
+      const result = await saveModelConfig(request, networkVolume ? { networkVolume } : {})
+      await recent
+        .add(result.path)
+        .catch((err: unknown) => log('warn', `Cannot save the recent list: ${err}`))
+      return result
+    },
+    'local:stat': ({ models }) => statModels(models),
+    'settings:get': async () => deps.settings.view(),
+    'settings:update': (patch) => deps.settings.update(patch),
+    'settings:testConnection': (request) => runTestConnection(request),
+    'scan:start': async (request) => startScan(request),
+    'scan:cancel': async ({ scanId }) => {
+      scans.get(scanId)?.abort(new ScanError('cancelled', 'The scan was cancelled'))
+    },
+    'dialog:openConfig': async () => {
+      throw new ApiError('unsupported', `Open dialog: ${DESKTOP_ONLY}`)
+    },
+    'dialog:saveConfigPath': async () => {
+      throw new ApiError('unsupported', `Save dialog: ${DESKTOP_ONLY}`)
+    },
+    'shell:reveal': async () => {
+      throw new ApiError('unsupported', `Reveal in folder: ${DESKTOP_ONLY}`)
+    },
+  }
+
+  // Every handler rejects only with ApiError, whatever went wrong below it: the doors send code and message.
+  const handlers = Object.fromEntries(
+    Object.entries(raw).map(([channel, handler]) => [
+      channel,
+      async (request: unknown) => {
+        try {
+          return await (handler as (r: unknown) => Promise<unknown>)(request)
+        } catch (err) {
+          throw asApiError(err)
+        }
+      },
+    ]),
+  ) as ApiHandlers
+
+  return {
+    handlers,
+    onEvent(e) {
+      emitters.add(e)
+      return () => emitters.delete(e)
+    },
+    async loadConfigFile(path) {
+      try {
+        return await openFile(path)
+      } catch (err) {
+        throw asApiError(err)
+      }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      for (const controller of scans.values()) controller.abort(new ScanError('cancelled', 'Closing'))
+      offSettings()
+      unsubscribeService()
+      await watching
+      await watcher?.close()
+      emitters.clear()
+    },
+  }
+}
