@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import { SettingsFileSchema, type SettingsFile } from '../core/app/settings-file'
 import { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from '../core/service/download-service'
 import { defaultStateDir, statePaths, type StatePaths } from '../core/service/state-paths'
+import { DEFAULT_MODEL_EXTENSIONS } from '../shared/settings'
 import { DEFAULT_TUNING } from '../shared/transfer'
 import { UsageError } from './usage-error'
 
@@ -16,6 +17,9 @@ export interface CliContext {
   networkVolume: string | undefined
   defaultBucket: string | undefined
   modelsRoots: string[]
+  /** The models root a scanned source maps into; always inside one of modelsRoots. */
+  modelsRoot: string
+  modelExtensions: readonly string[]
   configFile: string | undefined
   env: Record<string, string | undefined>
 }
@@ -36,17 +40,28 @@ async function readSettingsFile(path: string): Promise<SettingsFile> {
 
 /** Flags win over environment variables, which win over the settings file, which wins over defaults. */
 export async function cliContext(
-  flags: { config?: string; home?: string },
+  flags: { config?: string; home?: string; modelsRoot?: string },
   env = process.env,
 ): Promise<CliContext> {
   const dir = flags.home ? resolve(flags.home) : defaultStateDir(env)
   const paths = statePaths(dir, env)
   const file = await readSettingsFile(paths.settingsFile)
   const networkVolume = env['NETWORK_VOLUME'] || file.networkVolume || undefined
-  const rootsFromEnv = env['MODELDL_MODELS_ROOT'] ? [env['MODELDL_MODELS_ROOT']] : undefined
+  const rootFlagOrEnv = flags.modelsRoot || env['MODELDL_MODELS_ROOT'] || undefined
+  const rootsFromEnv = rootFlagOrEnv ? [rootFlagOrEnv] : undefined
   const modelsRoots = (rootsFromEnv ?? file.modelsRoots ?? [networkVolume ?? join(homedir(), 'models')]).map(
     (r) => resolve(r),
   )
+  // Issue 6's rule, as the window's settings have it: the first of the file's modelsRoots is the root.
+  const modelsRoot = resolve(
+    rootFlagOrEnv ??
+      file.modelsRoots?.[0] ??
+      (networkVolume ? join(networkVolume, 'ComfyUI', 'models') : join(homedir(), 'models')),
+  )
+  // Scanned models land under modelsRoot: the safety roots must admit it (and rebuild-from-disk find them).
+  if (!modelsRoots.some((r) => modelsRoot === r || modelsRoot.startsWith(r.endsWith(sep) ? r : r + sep))) {
+    modelsRoots.push(modelsRoot)
+  }
   const endpoint = env['AWS_ENDPOINT_URL_S3'] || env['AWS_ENDPOINT_URL'] || file.endpoint
   const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || file.region
   const profile = env['AWS_PROFILE'] || file.profile
@@ -56,6 +71,8 @@ export async function cliContext(
     networkVolume,
     defaultBucket: env['AWS_BUCKET_NAME'] || file.bucket || undefined,
     modelsRoots,
+    modelsRoot,
+    modelExtensions: file.modelExtensions ?? DEFAULT_MODEL_EXTENSIONS,
     configFile: flags.config ?? env['MODEL_CONFIG_FILE'] ?? undefined,
     settings: {
       ...DEFAULT_SERVICE_SETTINGS,

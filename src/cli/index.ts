@@ -4,6 +4,8 @@ import { CONTROL_HELP, controlCommand } from './commands/control'
 import { DOWNLOAD_HELP, downloadCommand } from './commands/download'
 import { getCommand, GET_HELP } from './commands/get'
 import { INFO_HELP, listCommand, progressCommand, queueCommand, statusCommand } from './commands/info'
+import { SCAN_HELP, scanCommand } from './commands/scan'
+import { SERVE_HELP, serveCommand } from './commands/serve'
 import { WORKER_HELP, workerCommand } from './commands/worker'
 import type { Entrypoints } from './entrypoints'
 import { UsageError } from './usage-error'
@@ -12,13 +14,17 @@ const HELP = `modeldl — fetch model files from S3 or any S3-compatible store
 
 ${DOWNLOAD_HELP}
 
+${SCAN_HELP}
+
 ${INFO_HELP}
 
 ${CONTROL_HELP}
 
 ${WORKER_HELP}
 
-${GET_HELP}`
+${GET_HELP}
+
+${SERVE_HELP}`
 
 const entry: Entrypoints = { worker: workerEntry, cli: process.argv[1] ?? '' }
 
@@ -27,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'download':
       return downloadCommand(rest, entry)
+    case 'scan':
+      return scanCommand(rest)
     case 'progress':
       return progressCommand(rest)
     case 'list':
@@ -44,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return workerCommand(rest, entry)
     case 'get':
       return getCommand(rest, workerEntry)
+    case 'serve':
+      return serveCommand(rest, entry)
     case undefined:
     case 'help':
     case '--help':

@@ -8,8 +8,10 @@ import {
   parseSingleModel,
   type ModelEntry,
 } from '../../core/config'
+import { ScanError } from '../../core/scan/scan-source'
 import { localState } from '../../core/service/local/install-state'
 import { formatBytes } from '../../core/transfer/preflight'
+import type { ScannedModel } from '../../shared/api-contract'
 import type { EnqueueEntry, ModelRecord } from '../../shared/service-contract'
 import { TERMINAL_STATUSES } from '../../shared/service-contract'
 import { cliContext, type CliContext } from '../cli-settings'
@@ -17,6 +19,7 @@ import { formatEta, listJson, percent } from '../format'
 import { connectOrStartDaemon, ownOrConnect, type ServiceSession } from '../owner-session'
 import { UsageError } from '../usage-error'
 import type { Entrypoints } from '../entrypoints'
+import { listingProgress, scanWithContext } from './scan'
 
 export const DOWNLOAD_HELP = `modeldl download <all|missing|list|single> [MODELS_JSON|@FILE] [options]
 
@@ -28,6 +31,9 @@ export const DOWNLOAD_HELP = `modeldl download <all|missing|list|single> [MODELS
 
 Options:
   --config FILE   the model config (default: MODEL_CONFIG_FILE)
+  --from S3_URI   all/missing: the models an S3 source has instead of a config (as modeldl scan
+                  lists them), e.g. download missing --from s3://bucket/models/ --wait
+  --models-root DIR  with --from: where the source's groups go (see modeldl scan)
   --wait          stay until these models finish: progress on the terminal, exit 0 only if all completed
   --json          with --wait: JSON lines on stdout
   --force         download even complete files
@@ -51,6 +57,34 @@ export async function readJsonArgument(arg: string | undefined, what: string): P
     return JSON.parse(text)
   } catch (err) {
     throw new UsageError(`${what}: not valid JSON (${(err as Error).message})`)
+  }
+}
+
+/** A scanned object as a config entry would name it: `group/path-in-group` is its id. */
+function scannedEntry(m: ScannedModel): ModelEntry {
+  return {
+    id: m.entryId,
+    group: m.group,
+    key: m.entryId.slice(m.group.length + 1),
+    modelName: m.modelName,
+    s3Uri: m.s3Uri,
+    localPath: m.localPath,
+    expectedSize: m.expectedSize,
+    aliases: [],
+    extra: {},
+  }
+}
+
+async function entriesFromSource(mode: string, uri: string, ctx: CliContext): Promise<ModelEntry[]> {
+  if (mode !== 'all' && mode !== 'missing') {
+    throw new UsageError(`--from lists a source for all or missing mode, not ${mode}`)
+  }
+  const progress = listingProgress()
+  try {
+    const { models } = await scanWithContext(ctx, uri, { onPage: progress.onPage })
+    return models.map(scannedEntry)
+  } finally {
+    progress.done()
   }
 }
 
@@ -113,6 +147,8 @@ export async function downloadCommand(argv: string[], entry: Entrypoints): Promi
       json: { type: 'boolean' },
       force: { type: 'boolean' },
       verify: { type: 'boolean' },
+      from: { type: 'string' },
+      'models-root': { type: 'string' },
       home: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -124,16 +160,25 @@ export async function downloadCommand(argv: string[], entry: Entrypoints): Promi
   const [mode, models, ...extra] = positionals
   if (!mode) throw new UsageError('download needs a mode: all, missing, list or single')
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"`)
+  if (values.from && values.config) throw new UsageError('--from and --config name two sources: give one')
+  if (values.from && models !== undefined) throw new UsageError('--from takes no models argument')
   const ctx = await cliContext({
     ...(values.config ? { config: values.config } : {}),
     ...(values.home ? { home: values.home } : {}),
+    ...(values['models-root'] ? { modelsRoot: values['models-root'] } : {}),
   })
 
   let entries: ModelEntry[]
   try {
-    entries = await entriesFor(mode, models, ctx)
+    entries = values.from
+      ? await entriesFromSource(mode, values.from, ctx)
+      : await entriesFor(mode, models, ctx)
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message)
+    if (err instanceof ScanError) {
+      console.error(`modeldl: ${err.message}`)
+      return 1
+    }
     throw err
   }
   if (mode === 'missing') entries = await missingOnly(entries, values.verify ?? false)
