@@ -1,0 +1,133 @@
+// The Api contract over a WebSocket (src/shared/ws-protocol.ts): numbered invokes answered with
+// envelopes, events pushed to every client. Every request is validated with its channel's schema
+// before a handler sees it.
+import { WebSocket, type WebSocketServer } from 'ws'
+import { z } from 'zod'
+import {
+  type ApiErrorShape,
+  type ApiHandlers,
+  type EmitEvent,
+  type InvokeChannel,
+} from '../../shared/api-contract'
+import { INVOKE_SCHEMAS } from '../../shared/api-schemas'
+import { describeZodError } from '../../shared/service-schemas'
+import type { EventFrame, ResultFrame } from '../../shared/ws-protocol'
+import { toApiError } from '../../core/app/api-errors'
+
+export interface BridgedBackend {
+  handlers: ApiHandlers
+  onEvent(emit: EmitEvent): () => void
+}
+
+const InvokeFrameSchema = z.object({
+  type: z.literal('invoke'),
+  id: z.number().int().nonnegative(),
+  channel: z.string(),
+  request: z.unknown().optional(),
+})
+
+/** Progress ticks are replaced by the next one: a client this far behind skips them, not the rest. */
+const SLOW_CLIENT_BYTES = 4 * 1024 * 1024
+const HEARTBEAT_MS = 30_000
+
+function isChannel(channel: string): channel is InvokeChannel {
+  return Object.hasOwn(INVOKE_SCHEMAS, channel)
+}
+
+/** Answers one invoke frame: the handler's result, or an error envelope with a code. */
+export async function answer(backend: BridgedBackend, data: unknown): Promise<ResultFrame | null> {
+  const frame = InvokeFrameSchema.safeParse(data)
+  if (!frame.success) {
+    const id = (data as { id?: unknown } | null)?.id
+    if (typeof id !== 'number') return null
+    return fail(id, { code: 'bad_request', message: `Not an invoke frame: ${describeZodError(frame.error)}` })
+  }
+  const { id, channel, request } = frame.data
+  if (!isChannel(channel)) return fail(id, { code: 'bad_request', message: `Unknown channel "${channel}"` })
+  const parsed = INVOKE_SCHEMAS[channel].safeParse(request)
+  if (!parsed.success) {
+    return fail(id, {
+      code: 'bad_request',
+      message: `Invalid request for ${channel}: ${describeZodError(parsed.error)}`,
+    })
+  }
+  try {
+    const handler = backend.handlers[channel] as (r: unknown) => Promise<unknown>
+    const result = await handler(parsed.data)
+    // A void result leaves `result` out of the JSON: the client's unwrap hands on undefined, as it should.
+    return { type: 'result', id, ok: true, result }
+  } catch (err) {
+    return fail(id, toApiError(err))
+  }
+}
+
+function fail(id: number, error: ApiErrorShape): ResultFrame {
+  return { type: 'result', id, ok: false, error }
+}
+
+/**
+ * Serves the backend to every client of `wss`. `greeting` builds the events a client gets on
+ * connecting (the current records, settings and config), so a client that reconnects after a drop
+ * catches up on what it missed. Returns a function that stops it all.
+ */
+export function bridgeWebSocket(
+  wss: WebSocketServer,
+  backend: BridgedBackend,
+  greeting: () => Promise<EventFrame[]>,
+): () => void {
+  const alive = new WeakSet<WebSocket>()
+  const send = (ws: WebSocket, frame: string): void => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(frame)
+  }
+
+  const offEvents = backend.onEvent((channel, payload) => {
+    const frame = JSON.stringify({ type: 'event', channel, payload })
+    for (const ws of wss.clients) {
+      if (channel === 'downloads:progress' && ws.bufferedAmount > SLOW_CLIENT_BYTES) continue
+      send(ws, frame)
+    }
+  })
+
+  wss.on('connection', (ws) => {
+    alive.add(ws)
+    ws.on('pong', () => alive.add(ws))
+    ws.on('message', (raw, isBinary) => {
+      if (isBinary) {
+        ws.close(1003, 'JSON text frames only')
+        return
+      }
+      let data: unknown
+      try {
+        data = JSON.parse(raw.toString())
+      } catch {
+        ws.close(1007, 'Not JSON')
+        return
+      }
+      void answer(backend, data).then((frame) => {
+        if (frame) send(ws, JSON.stringify(frame))
+        else ws.close(1008, 'Not an invoke frame')
+      })
+    })
+    void greeting().then(
+      (frames) => frames.forEach((f) => send(ws, JSON.stringify(f))),
+      () => {},
+    )
+  })
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate()
+        continue
+      }
+      alive.delete(ws)
+      ws.ping()
+    }
+  }, HEARTBEAT_MS)
+  heartbeat.unref()
+
+  return () => {
+    clearInterval(heartbeat)
+    offEvents()
+  }
+}
