@@ -1,0 +1,162 @@
+// One model: one line, ~36 px. It subscribes to its own slice of the store, so a progress tick for
+// another model does not re-render it.
+import { memo } from 'react'
+import { useShallow } from 'zustand/react/shallow'
+import { formatBytes, formatBytesPair, formatEta, formatSpeed, percentOf, shortenPath } from '../lib/format'
+import type { ViewKey } from '../store/app-store'
+import { useAppStore, useCommands } from '../store/context'
+import { selectRow, type RowView } from '../store/selectors'
+import { StatusBadge } from './StatusBadge'
+import { ProgressBar } from './ProgressBar'
+import { CancelIcon, CopyIcon, DownloadIcon, FolderIcon, InfoIcon, PauseIcon, ResumeIcon, RetryIcon } from './icons'
+
+export const ROW_HEIGHT = 36
+
+interface ModelRowProps {
+  view: ViewKey
+  id: string
+  /** Position in the whole list (for aria-rowindex and keyboard focus). */
+  index: number
+  /** Pixels from the top of the list: rows are positioned by the virtualizer. */
+  start: number
+  /** The row that takes Tab focus in the table (roving tabindex). */
+  active: boolean
+}
+
+export const ModelRow = memo(function ModelRow({ view, id, index, start, active }: ModelRowProps) {
+  const row = useAppStore(useShallow((s) => selectRow(s, view, id)))
+  const toggleSelected = useAppStore((s) => s.toggleSelected)
+  const openDrawer = useAppStore((s) => s.openDrawer)
+  const percent = row.status === 'completed' ? 100 : percentOf(row.downloaded, row.total)
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      data-index={index}
+      data-id={id}
+      tabIndex={active ? 0 : -1}
+      onDoubleClick={() => openDrawer(view, id)}
+      className={`model-grid group/row absolute inset-x-0 top-0 border-b border-zinc-100 px-3 outline-offset-[-2px] hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/60 ${row.selected ? 'bg-accent-soft/60 dark:bg-accent-soft' : ''}`}
+      style={{ height: ROW_HEIGHT, transform: `translateY(${start}px)` }}
+    >
+      <div role="cell" className="flex items-center">
+        <input
+          type="checkbox"
+          className="size-3.5 accent-(--color-accent)"
+          aria-label={`Select ${row.name}`}
+          checked={row.selected}
+          onChange={() => toggleSelected(view, id)}
+          tabIndex={active ? 0 : -1}
+        />
+      </div>
+      <div role="cell" className="truncate font-medium text-zinc-900 dark:text-zinc-100" title={row.name}>
+        {row.name}
+      </div>
+      <div role="cell" className="path-cell muted truncate font-mono text-xs" title={row.localPath}>
+        {shortenPath(row.localPath)}
+      </div>
+      <div role="cell" className="text-right tabular-nums">
+        {formatBytes(row.size)}
+      </div>
+      <div role="cell" className="truncate">
+        <StatusBadge status={row.status} />
+      </div>
+      <div role="cell">
+        {row.hasRecord && (
+          <div className="flex items-center gap-2">
+            <ProgressBar label={`${row.name} progress`} percent={percent} status={row.status} className="flex-1" />
+            <span className="w-9 text-right text-xs tabular-nums">{percent}%</span>
+          </div>
+        )}
+      </div>
+      <TransferCell row={row} />
+      <div role="cell" className="flex items-center justify-end gap-0.5">
+        <RowActions view={view} id={id} row={row} tabbable={active} />
+      </div>
+    </div>
+  )
+})
+
+function TransferCell({ row }: { row: RowView }) {
+  let content: React.ReactNode = null
+  let title: string | undefined
+  switch (row.status) {
+    case 'downloading':
+      content =
+        row.phase === 'verifying' || row.phase === 'finalizing' ? (
+          <>
+            {formatBytesPair(row.downloaded, row.total)} <span className="muted">· {row.phase}</span>
+          </>
+        ) : (
+          <>
+            {formatBytesPair(row.downloaded, row.total)}
+            <span className="muted"> · </span>
+            {formatSpeed(row.speedBps)}
+            <span className="muted"> · </span>
+            {formatEta(row.etaSeconds)}
+          </>
+        )
+      break
+    case 'queued':
+    case 'paused':
+      if (row.downloaded > 0) content = formatBytesPair(row.downloaded, row.total)
+      break
+    case 'failed':
+      title = row.error
+      content = <span className="text-red-700 dark:text-red-400">{row.error ?? 'failed without a reason'}</span>
+      break
+    case 'missing':
+      if (row.hint === 'resumable') {
+        content = `resumable${row.localBytes ? ` · ${formatBytes(row.localBytes)} on disk` : ''}`
+      } else if (row.hint === 'different size') {
+        content = `different size${row.localBytes !== undefined ? ` · ${formatBytes(row.localBytes)} on disk` : ''}`
+      } else if (row.hint) content = `${row.hint} at this path`
+      break
+  }
+  return (
+    <div role="cell" className="truncate text-xs tabular-nums" title={title}>
+      {content}
+    </div>
+  )
+}
+
+/** Only the active row's controls are in the Tab order; arrow keys move between rows. */
+function RowActions({ view, id, row, tabbable }: { view: ViewKey; id: string; row: RowView; tabbable: boolean }) {
+  const commands = useCommands()
+  const canReveal = useAppStore((s) => s.appInfo?.capabilities.reveal ?? false)
+  const openDrawer = useAppStore((s) => s.openDrawer)
+  const name = row.name
+  const act = (label: string, icon: React.ReactNode, onClick: () => void, tone = '') => (
+    <button
+      type="button"
+      className={`icon-btn ${tone}`}
+      aria-label={label}
+      title={label}
+      onClick={onClick}
+      tabIndex={tabbable ? 0 : -1}
+    >
+      {icon}
+    </button>
+  )
+  // Hidden until the row is hovered or focused, but always in the page and reachable by keyboard.
+  const secondary = 'opacity-0 group-hover/row:opacity-100 group-focus-within/row:opacity-100 focus:opacity-100'
+  return (
+    <>
+      {(row.status === 'missing' || row.status === 'cancelled') &&
+        act(`Download ${name}`, <DownloadIcon />, () => void commands.download(view, [id]), 'text-accent dark:text-blue-400')}
+      {(row.status === 'queued' || row.status === 'downloading') &&
+        act(`Pause ${name}`, <PauseIcon />, () => void commands.pause([id]))}
+      {row.status === 'paused' && act(`Resume ${name}`, <ResumeIcon />, () => void commands.resume([id]))}
+      {(row.status === 'queued' || row.status === 'downloading' || row.status === 'paused') &&
+        act(`Cancel ${name}`, <CancelIcon />, () => void commands.cancel([id]))}
+      {row.status === 'failed' && act(`Retry ${name}`, <RetryIcon />, () => void commands.retry([id]))}
+      {canReveal &&
+        (row.status === 'completed' || row.status === 'installed') &&
+        act(`Reveal ${name} in folder`, <FolderIcon />, () => void commands.reveal(id))}
+      <span className={`flex ${secondary}`}>
+        {row.s3Uri && act(`Copy S3 path of ${name}`, <CopyIcon />, () => void commands.copyText(row.s3Uri, row.s3Uri))}
+        {act(`Details for ${name}`, <InfoIcon />, () => openDrawer(view, id))}
+      </span>
+    </>
+  )
+}

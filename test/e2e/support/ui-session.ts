@@ -1,0 +1,140 @@
+// One end-to-end session: a real s3rver, the built `modeldl serve --ui` as a child process (owner of its
+// own state folder, real worker) and Debian's Chromium driven by playwright-core. Only the transport
+// differs from the desktop app: a WebSocket instead of Electron IPC.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { CLI_BIN } from '../../support/built'
+import { startS3Server, type TestS3Server } from '../../support/s3-server'
+import { makeTempDir, removeTempDir } from '../../support/temp'
+
+export const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+
+export interface UiSession {
+  s3: TestS3Server
+  work: string
+  /** NETWORK_VOLUME of the served owner: models land under <nv>/ComfyUI/models. */
+  nv: string
+  home: string
+  url: string
+  serve: ChildProcess
+  /** Everything the server wrote to stderr, for failure messages. */
+  stderr: () => string
+  browser: Browser
+  newPage(options?: { colorScheme?: 'light' | 'dark'; width?: number; height?: number }): Promise<Page>
+  modelPath(group: string, name: string): string
+  close(): Promise<void>
+}
+
+export interface UiSessionOptions {
+  /** Objects to seed: key → size in bytes. */
+  objects: Record<string, number>
+  /** Written as <work>/config.json before the server starts (and passed with --config when `load`). */
+  config?: (nv: string) => unknown
+  loadConfigAtStart?: boolean
+  /** Written to <home>/settings.json before start. */
+  settings?: Record<string, unknown>
+}
+
+/** Reads stdout until the one `UI: http://…/?token=…` line. */
+function waitForUiLine(child: ChildProcess, stderr: () => string, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! })
+    const timer = setTimeout(() => reject(new Error(`serve printed no UI line in time:\n${stderr()}`)), timeoutMs)
+    lines.on('line', (line) => {
+      const m = /^UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/.exec(line)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`serve exited with ${code} before printing its UI line:\n${stderr()}`))
+    })
+  })
+}
+
+export async function startUiSession(options: UiSessionOptions): Promise<UiSession> {
+  const s3 = await startS3Server({ bucket: 'models' })
+  for (const [key, size] of Object.entries(options.objects)) await s3.putRandom(key, size)
+  const work = await makeTempDir('modeldl-e2e-')
+  const nv = join(work, 'volume')
+  const home = join(work, 'home')
+  await mkdir(nv, { recursive: true })
+  await mkdir(home, { recursive: true })
+  if (options.settings) await writeFile(join(home, 'settings.json'), JSON.stringify(options.settings))
+  const configFile = join(work, 'config.json')
+  if (options.config) await writeFile(configFile, JSON.stringify(options.config(nv), null, 2))
+
+  const args = [CLI_BIN, 'serve', '--ui', '--port', '0']
+  if (options.config && options.loadConfigAtStart) args.push('--config', configFile)
+  const serve = spawn(process.execPath, args, {
+    env: {
+      PATH: process.env['PATH'],
+      HOME: work,
+      ...s3.env,
+      NETWORK_VOLUME: nv,
+      AWS_BUCKET_NAME: 'models',
+      MODELDL_HOME: home,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let err = ''
+  serve.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+  const stderr = () => err
+  let browser: Browser | null = null
+  try {
+    const url = await waitForUiLine(serve, stderr)
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    const contexts: BrowserContext[] = []
+    const b = browser
+    return {
+      s3,
+      work,
+      nv,
+      home,
+      url,
+      serve,
+      stderr,
+      browser: b,
+      async newPage(o = {}) {
+        const context = await b.newContext({
+          viewport: { width: o.width ?? 1280, height: o.height ?? 800 },
+          colorScheme: o.colorScheme ?? 'light',
+        })
+        contexts.push(context)
+        const page = await context.newPage()
+        await page.goto(url)
+        return page
+      },
+      modelPath: (group, name) => join(nv, 'ComfyUI/models', group, name),
+      async close() {
+        for (const c of contexts) await c.close().catch(() => {})
+        await b.close().catch(() => {})
+        await stopChild(serve)
+        await s3.close()
+        await removeTempDir(work)
+      },
+    }
+  } catch (e) {
+    await browser?.close().catch(() => {})
+    await stopChild(serve)
+    await s3.close()
+    await removeTempDir(work)
+    throw e
+  }
+}
+
+/** SIGTERM (graceful: transfers pause), then SIGKILL if it lingers. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((r) => child.once('exit', () => r()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+  await exited
+  clearTimeout(timer)
+}
