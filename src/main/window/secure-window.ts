@@ -52,8 +52,11 @@ export function hardenWebContents(contents: WebContents, renderer: RendererLocat
   contents.session.setPermissionRequestHandler((wc, permission, callback) => {
     callback(ALLOWED_PERMISSIONS.has(permission) && isRendererUrl(wc.getURL(), renderer))
   })
-  contents.session.setPermissionCheckHandler((_wc, permission, requestingOrigin) => {
-    return ALLOWED_PERMISSIONS.has(permission) && isRendererUrl(requestingOrigin, renderer)
+  contents.session.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) => {
+    // A file:// page's origin is opaque ("file:///"), which says nothing about which file asks: judge
+    // the URL the check is made for when Chromium gives it, the origin otherwise (the dev server's).
+    const asking = details.requestingUrl ?? requestingOrigin
+    return ALLOWED_PERMISSIONS.has(permission) && isRendererUrl(asking, renderer)
   })
 }
 
