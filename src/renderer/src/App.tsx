@@ -35,7 +35,7 @@ export function App() {
         {screen !== 'settings' && (
           <QueuePanel
             id="queue-panel"
-            className={`w-80 shrink-0 border-l border-zinc-200 bg-zinc-50 dark:border-zinc-700/70 dark:bg-zinc-850 ${
+            className={`w-72 shrink-0 border-l border-zinc-200 bg-zinc-50 dark:border-zinc-700/70 dark:bg-zinc-850 ${
               queueOpen ? 'absolute inset-y-0 right-0 z-30 shadow-xl min-[1200px]:static min-[1200px]:shadow-none' : 'max-[1199px]:hidden'
             }`}
           />

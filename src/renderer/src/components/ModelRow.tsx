@@ -2,7 +2,7 @@
 // another model does not re-render it.
 import { memo } from 'react'
 import { useShallow } from 'zustand/react/shallow'
-import { formatBytes, formatBytesPair, formatEta, formatSpeed, percentOf, shortenPath } from '../lib/format'
+import { formatBytes, formatBytesPair, formatEta, formatSpeed, percentOf } from '../lib/format'
 import type { ViewKey } from '../store/app-store'
 import { useAppStore, useCommands } from '../store/context'
 import { selectRow, type RowView } from '../store/selectors'
@@ -53,7 +53,7 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
         {row.name}
       </div>
       <div role="cell" className="path-cell muted truncate font-mono text-xs" title={row.localPath}>
-        {shortenPath(row.localPath)}
+        {row.place}
       </div>
       <div role="cell" className="text-right tabular-nums">
         {formatBytes(row.size)}
@@ -129,7 +129,7 @@ function RowActions({ view, id, row, tabbable }: { view: ViewKey; id: string; ro
   const act = (label: string, icon: React.ReactNode, onClick: () => void, tone = '') => (
     <button
       type="button"
-      className={`icon-btn ${tone}`}
+      className={`icon-btn size-6 ${tone}`}
       aria-label={label}
       title={label}
       onClick={onClick}

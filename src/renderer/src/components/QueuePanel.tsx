@@ -17,25 +17,31 @@ export function QueuePanel({ id, className = '' }: { id?: string; className?: st
   const order = useAppStore((s) => s.queueOrder)
   const counts = useAppStore(
     useShallow((s) => {
-      let running = 0
+      let downloading = 0
+      let waiting = 0
       let paused = 0
       for (const id of s.queueOrder) {
         const status = s.recordStatus.get(id)
         if (status === 'paused') paused++
-        else running++
+        else if (status === 'progress') downloading++
+        else waiting++
       }
-      return { running, paused }
+      return { downloading, waiting, paused, running: downloading + waiting }
     }),
   )
   const commands = useCommands()
   const [confirming, setConfirming] = useState(false)
   const shown = order.slice(0, QUEUE_SHOWN)
   return (
-    <aside id={id} aria-label="Download queue" className={`flex min-h-0 flex-col ${className}`}>
-      <div className="flex items-center gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-700/70">
-        <h2 className="font-semibold text-zinc-900 dark:text-zinc-50">Queue</h2>
-        <span className="muted text-xs tabular-nums">{order.length.toLocaleString('en-US')}</span>
-        <div className="ml-auto flex gap-1">
+    <aside id={id} aria-label="Download queue" className={`flex min-h-0 flex-col overflow-x-hidden ${className}`}>
+      <div className="border-b border-zinc-200 px-3 py-2 dark:border-zinc-700/70">
+        <div className="flex items-baseline gap-2">
+          <h2 className="font-semibold text-zinc-900 dark:text-zinc-50">Queue</h2>
+          <span className="muted text-xs tabular-nums">
+            {order.length === 0 ? 'empty' : queueSummary(counts)}
+          </span>
+        </div>
+        <div className="mt-1.5 flex gap-1">
           <button
             type="button"
             className="btn h-6 px-2 text-xs"
@@ -96,6 +102,14 @@ export function QueuePanel({ id, className = '' }: { id?: string; className?: st
   )
 }
 
+function queueSummary(counts: { downloading: number; waiting: number; paused: number }): string {
+  const parts: string[] = []
+  if (counts.downloading > 0) parts.push(`${counts.downloading.toLocaleString('en-US')} downloading`)
+  if (counts.waiting > 0) parts.push(`${counts.waiting.toLocaleString('en-US')} waiting`)
+  if (counts.paused > 0) parts.push(`${counts.paused.toLocaleString('en-US')} paused`)
+  return parts.join(' · ')
+}
+
 function BatchSummary() {
   const batch = useAppStore((s) => s.batch)
   if (!batch || !batch.batchId || batch.models === 0) return null
@@ -143,7 +157,7 @@ const QueueItem = memo(function QueueItem({ id, position, last }: { id: string; 
     </button>
   )
   return (
-    <li className="group/q flex items-center gap-2 px-3 py-1 hover:bg-zinc-100 dark:hover:bg-zinc-800">
+    <li className="group/q relative flex items-center gap-2 px-3 py-1 hover:bg-zinc-100 dark:hover:bg-zinc-800">
       <span className="muted w-6 shrink-0 text-right text-xs tabular-nums">{position + 1}</span>
       <div className="min-w-0 flex-1">
         <div className="flex items-baseline gap-2">
@@ -168,7 +182,8 @@ const QueueItem = memo(function QueueItem({ id, position, last }: { id: string; 
           </span>
         </div>
       </div>
-      <div className="flex shrink-0 opacity-0 group-focus-within/q:opacity-100 group-hover/q:opacity-100">
+      {/* Over the item's right end while it is hovered or focused, so the name keeps the width otherwise. */}
+      <div className="absolute inset-y-0 right-2 flex items-center bg-zinc-100 opacity-0 group-focus-within/q:opacity-100 group-hover/q:opacity-100 dark:bg-zinc-800">
         {move(`Move ${item.name} to top`, <ToTopIcon />, 'top', position === 0)}
         {move(`Move ${item.name} up`, <ArrowUpIcon />, 'up', position === 0)}
         {move(`Move ${item.name} down`, <ArrowDownIcon />, 'down', last)}

@@ -70,6 +70,23 @@ export function shortenPath(path: string, keepTail = 3): string {
   return [...parts.slice(0, headCount), '…', ...parts.slice(-keepTail)].join(sep)
 }
 
+/**
+ * Where a model lands, as the path cell shows it: its folder inside the models root ("loras/sdxl/"),
+ * plus the file name when it differs from the model's name. Outside the root (a config read before the
+ * root changed) it falls back to the whole path, shortened. The full path is always in the tooltip.
+ */
+export function placeInRoot(localPath: string, modelName: string, modelsRoot: string | undefined): string {
+  const sep = localPath.includes('\\') && !localPath.includes('/') ? '\\' : '/'
+  const root = modelsRoot?.replace(/[\\/]+$/, '')
+  if (!root || !localPath.startsWith(root + sep)) return shortenPath(localPath)
+  const rel = localPath.slice(root.length + 1)
+  const cut = rel.lastIndexOf(sep)
+  const folder = cut >= 0 ? rel.slice(0, cut + 1) : ''
+  const file = rel.slice(cut + 1)
+  if (file === modelName) return folder || `.${sep}`
+  return folder + file
+}
+
 /** Local date and time to the second, or '—'. */
 export function formatTime(iso: string | undefined): string {
   if (!iso) return '—'

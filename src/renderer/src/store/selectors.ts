@@ -1,6 +1,7 @@
 // Derived views of the store. Row and header selectors return flat objects of primitives so that
 // `useShallow` re-renders a component only when one of its own numbers or words changed.
 import type { LocalInfo, ModelInfo, ScannedModel } from '../../../shared/api-contract'
+import { placeInRoot } from '../lib/format'
 import type { ModelRecord, ModelStatus } from '../../../shared/service-contract'
 import type { AppState, ViewKey, ViewState } from './app-store'
 import type { GroupIndex } from './groups'
@@ -26,6 +27,8 @@ export interface RowView {
   group: string
   size: number
   localPath: string
+  /** The folder inside the models root the model lands in (see placeInRoot). */
+  place: string
   s3Uri: string
   status: DisplayStatus
   hint: StatusView['hint'] | undefined
@@ -47,12 +50,15 @@ export function selectRow(s: AppState, view: ViewKey, id: string): RowView {
   const local = s.local.get(id)
   const { status, hint } = deriveStatus(record, local)
   const size = model?.expectedSize ?? record?.expectedSize ?? 0
+  const name = model?.modelName ?? record?.modelName ?? id
+  const localPath = model?.localPath ?? record?.localPath ?? id
   return {
     exists: model !== undefined,
-    name: model?.modelName ?? record?.modelName ?? id,
+    name,
     group: model?.group ?? record?.group ?? '',
     size,
-    localPath: model?.localPath ?? record?.localPath ?? id,
+    localPath,
+    place: placeInRoot(localPath, name, s.settings?.settings.modelsRoot),
     s3Uri: model?.s3Uri ?? record?.s3Uri ?? '',
     status,
     hint,
