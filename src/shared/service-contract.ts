@@ -34,6 +34,11 @@ export interface ModelRecord {
   autoRetries: number
   errorCode?: string
   errorMessage?: string
+  /** The S3 object this file was verified against, once completed: its ETag and last-modified time. */
+  etag?: string
+  objectLastModified?: string
+  /** What the file was checked with, e.g. "sha256 (config)", "md5 (ETag)"; empty: size only. */
+  verifiedBy?: string[]
   /** The enqueue request that added it: overall progress counts only the latest batch. */
   batchId: string
   createdAt: string

@@ -27,7 +27,9 @@ import {
   redactS3Settings,
   type S3Settings,
   type TransferProgress,
+  type TransferResult,
   type TransferTuning,
+  type VerifiedChecksum,
 } from '../../shared/transfer'
 import { TransferError, TransferStopped } from '../transfer/errors'
 import { removePartFiles } from '../transfer/sidecar'
@@ -82,6 +84,17 @@ export interface ServiceDeps {
 /** Progress ticks at most this often: ≤ 10 messages per second whatever the number of jobs. */
 const TICK_MS = 100
 const AUTO_RETRY_DELAY_MS = 2_000
+
+const CHECKSUM_SOURCE: Record<VerifiedChecksum['source'], string> = {
+  job: 'config',
+  s3: 'S3 checksum',
+  etag: 'ETag',
+}
+
+/** "sha256 (config)", "crc64nvme (S3 checksum)", "md5 (ETag)": how a completed file was checked. */
+function describeVerification(v: VerifiedChecksum): string {
+  return `${v.algorithm === 'md5-etag' ? 'md5' : v.algorithm} (${CHECKSUM_SOURCE[v.source]})`
+}
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value)
@@ -514,7 +527,7 @@ export class DownloadService implements DownloadServiceApi {
     host
       .run(job)
       .then(
-        () => this.onDone(r.id),
+        (result) => this.onDone(r.id, result),
         (err: unknown) => this.onStopped(r.id, err),
       )
       .finally(() => {
@@ -540,12 +553,17 @@ export class DownloadService implements DownloadServiceApi {
     this.scheduleTick()
   }
 
-  private async onDone(id: string): Promise<void> {
+  private async onDone(id: string, result: TransferResult): Promise<void> {
     const r = this.records.get(id)
     if (!r) return
     const wanted = this.stopping.get(id)
     if (wanted === 'cancelled' || r.status === 'cancelled') return
-    this.update(r, { downloaded: r.totalSize })
+    this.update(r, {
+      downloaded: r.totalSize,
+      etag: result.etag,
+      ...(result.lastModified ? { objectLastModified: result.lastModified } : {}),
+      verifiedBy: result.verified.map(describeVerification),
+    })
     this.finish(r, 'completed')
     this.deps.log.info(`Completed ${r.localPath}`)
     for (const other of this.records.values()) {
@@ -633,7 +651,13 @@ export class DownloadService implements DownloadServiceApi {
 
   private finish(r: ModelRecord, status: 'completed' | 'failed' | 'cancelled'): void {
     this.queue = this.queue.filter((id) => id !== r.id)
-    this.update(r, { status, speedBps: 0, etaSeconds: null, finishedAt: new Date().toISOString() })
+    this.update(r, {
+      status,
+      phase: undefined,
+      speedBps: 0,
+      etaSeconds: null,
+      finishedAt: new Date().toISOString(),
+    })
   }
 
   /** Shuts down a worker that no longer takes jobs, once the jobs still on it have ended. */

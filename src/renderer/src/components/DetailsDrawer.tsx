@@ -43,6 +43,8 @@ export function DetailsDrawer() {
   const s3Uri = model?.s3Uri ?? record?.s3Uri
   const scanned = model && 'lastModified' in model ? (model as ScannedModel) : undefined
   const { status, hint } = deriveStatus(record, local)
+  const lastModified = scanned?.lastModified ?? record?.objectLastModified
+  const etag = scanned?.etag ?? record?.etag
   const rows: Array<[string, React.ReactNode]> = [
     ['Status', <span key="s" className="inline-flex items-center gap-2"><StatusBadge status={status} />{hint && <span className="muted">{hint}</span>}</span>],
     ['Group', model?.group ?? record?.group],
@@ -53,14 +55,16 @@ export function DetailsDrawer() {
     ['SHA-256', (model?.sha256 ?? record?.sha256) && <code className="font-mono break-all">{model?.sha256 ?? record?.sha256}</code>],
     ['Config entry', model?.entryId],
     ['Link to', (model?.symLinkedFrom ?? record?.linkTo) && <code className="font-mono break-all">{model?.symLinkedFrom ?? record?.linkTo}</code>],
-    ['Last modified', scanned && formatTime(scanned.lastModified)],
-    ['ETag', scanned?.etag && <code className="font-mono break-all">{scanned.etag}</code>],
+    // From the listing when browsing; from the transfer once downloaded (the object it was verified against).
+    ['Last modified', lastModified && formatTime(lastModified)],
+    ['ETag', etag && <code className="font-mono break-all">{etag}</code>],
     ['Compressed copy', scanned && (scanned.hasCompressedSibling ? 'the store also has a .tar.zst' : 'none')],
   ]
   const recordRows: Array<[string, React.ReactNode]> = record
     ? [
         ['Downloaded', formatBytesPair(record.downloaded, record.totalSize || record.expectedSize)],
-        ['Phase', record.phase],
+        ['Phase', record.status === 'progress' ? record.phase : undefined],
+        ['Verified by', record.status === 'completed' ? (record.verifiedBy?.length ? record.verifiedBy.join(', ') : 'size only') : undefined],
         ['Attempts', record.attempts.toLocaleString('en-US')],
         ['Automatic retries', record.autoRetries.toLocaleString('en-US')],
         ['Error', record.errorCode && <span className="text-red-700 dark:text-red-400"><code className="font-mono">{record.errorCode}</code>{record.errorMessage && `: ${record.errorMessage}`}</span>],
