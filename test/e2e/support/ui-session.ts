@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { CLI_BIN } from '../../support/built'
-import { startS3Server, type TestS3Server } from '../../support/s3-server'
+import { startS3Server, type RandomObject, type TestS3Server } from '../../support/s3-server'
 import { makeTempDir, removeTempDir } from '../../support/temp'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -15,6 +15,8 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 export interface UiSession {
   s3: TestS3Server
+  /** What was seeded, by key: sha256 and bytes of each object. */
+  objects: Record<string, RandomObject>
   work: string
   /** NETWORK_VOLUME of the served owner: models land under <nv>/ComfyUI/models. */
   nv: string
@@ -60,7 +62,8 @@ function waitForUiLine(child: ChildProcess, stderr: () => string, timeoutMs = 30
 
 export async function startUiSession(options: UiSessionOptions): Promise<UiSession> {
   const s3 = await startS3Server({ bucket: 'models' })
-  for (const [key, size] of Object.entries(options.objects)) await s3.putRandom(key, size)
+  const objects: Record<string, RandomObject> = {}
+  for (const [key, size] of Object.entries(options.objects)) objects[key] = await s3.putRandom(key, size)
   const work = await makeTempDir('modeldl-e2e-')
   const nv = join(work, 'volume')
   const home = join(work, 'home')
@@ -94,6 +97,7 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
     const b = browser
     return {
       s3,
+      objects,
       work,
       nv,
       home,
