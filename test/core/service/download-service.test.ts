@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readlinkSync } from 'node:fs'
 import { truncate, writeFile, mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -157,6 +158,12 @@ describe('DownloadService with a real worker and s3rver', () => {
     expect(r.attempts).toBe(3)
     const obj = await s3.get('models/checkpoints/big.safetensors')
     expect(readFileSync(big.localPath).equals(obj)).toBe(true)
+    // The record names the object it was verified against, and how; a finished transfer has no phase.
+    const md5 = createHash('md5').update(obj).digest('hex')
+    expect(r.etag).toBe(`"${md5}"`)
+    expect(r.verifiedBy).toEqual(['md5 (ETag)'])
+    expect(Date.parse(r.objectLastModified ?? '')).toBeGreaterThan(0)
+    expect(r.phase).toBeUndefined()
   })
 
   it('fails with the reason (a permanent error is not retried automatically), and retry() re-queues', async () => {
