@@ -8,6 +8,7 @@ export class TrayController {
   private readonly tray: Tray
   private counts: StatusCounts | null = null
   private tooltip = ''
+  private menuBuilt = false
 
   constructor(
     icon: string,
@@ -24,10 +25,13 @@ export class TrayController {
       this.tooltip = tooltip
       this.tray.setToolTip(tooltip)
     }
-    // Menus are rebuilt only when what they enable changes, not on every progress tick.
-    if (counts && this.counts && JSON.stringify(counts) === JSON.stringify(this.counts)) return
-    if (counts) this.counts = counts
+    // Menus are rebuilt only when what they enable changes, not on every progress tick (null counts,
+    // before the first status arrives, change nothing either; Linux trays flicker on every rebuild).
+    const changed = counts !== null && JSON.stringify(counts) !== JSON.stringify(this.counts)
+    if (changed) this.counts = counts
+    else if (this.menuBuilt) return
     this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(this.actions, this.counts)))
+    this.menuBuilt = true
   }
 
   destroy(): void {
