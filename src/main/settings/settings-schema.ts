@@ -2,7 +2,7 @@
 // as a JSON Schema electron-store validates every read and write against, and the migrations that
 // bring an older file up to it. The schema is derived from the shared patch schema so that what the
 // window may write and what the store accepts cannot drift apart.
-import { normalize } from 'node:path'
+import { isAbsolute, normalize, resolve } from 'node:path'
 import { z } from 'zod'
 import { S3SettingsPatchSchema, SettingsPatchSchema, type AppSettings } from '../../shared/settings'
 
@@ -98,7 +98,12 @@ export function migrateToLayout2(store: MigratableStore, defaults: AppSettings):
   }
   if (typeof old['partSize'] === 'number') patch['partSizeMiB'] = Math.round(old['partSize'] / MiB)
   const roots = old['modelsRoots']
-  if (Array.isArray(roots) && typeof roots[0] === 'string') patch['modelsRoot'] = normalize(roots[0])
+  if (Array.isArray(roots) && typeof roots[0] === 'string') {
+    // Resolved like every other way a root is set (a patch, the CLI's file): no trailing separator. A
+    // relative path stays relative, so the schema refuses it instead of rooting it in the app's cwd.
+    const root = normalize(roots[0])
+    patch['modelsRoot'] = isAbsolute(root) ? resolve(root) : root
+  }
 
   const next: AppSettings = { ...base, s3: { ...base.s3 } }
   for (const [key, value] of Object.entries(s3)) {
