@@ -7,6 +7,7 @@ import { afterEach, vi } from 'vitest'
 import { createAppStore, type AppStore } from '../../../src/renderer/src/store/app-store'
 import { AppProvider } from '../../../src/renderer/src/store/context'
 import { createFakeApi, type FakeApi } from './fake-api'
+import './jsdom-gaps'
 
 export interface Rendered extends RenderResult {
   store: AppStore
