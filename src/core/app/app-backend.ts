@@ -201,6 +201,10 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
         modelsRoot: settings.modelsRoot,
         ...(networkVolume ? { networkVolume } : {}),
         signal,
+        onFolders: (top) => {
+          folders = top
+          if (!closed) progress({ models: [], folders: top, listed: 0, done: false })
+        },
         onPage: (page) => {
           pages++
           folders = page.folders

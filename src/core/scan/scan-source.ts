@@ -39,6 +39,11 @@ export interface ScanOptions {
   signal?: AbortSignal
   /** Called once per listed page, in order, and awaited before the next page is asked for. */
   onPage?: (page: ScanPage) => void | Promise<void>
+  /**
+   * The source's top-level folders, from one delimited request made before the full listing: the groups
+   * can be shown at once, however many pages the listing then takes. Only asked for when given.
+   */
+  onFolders?: (folders: string[]) => void | Promise<void>
   /** Keys per ListObjectsV2 page (S3's maximum and default: 1000). */
   pageSize?: number
 }
@@ -74,6 +79,16 @@ export async function scanSource(options: ScanOptions): Promise<ScanPage> {
   let pending: Draft[] = []
   let listed = 0
   let token: string | undefined
+
+  if (options.onFolders) {
+    const top = await listPage(options.client, source, uri, undefined, undefined, signal, '/')
+    for (const common of top.CommonPrefixes ?? []) {
+      const rel = common.Prefix?.startsWith(source.prefix) ? common.Prefix.slice(source.prefix.length) : ''
+      for (const folder of markerFolders(rel)) folders.add(folder)
+    }
+    if (signal?.aborted) throw cancelledError(uri)
+    await options.onFolders(sortedFolders(folders))
+  }
 
   do {
     if (signal?.aborted) throw cancelledError(uri)
@@ -141,10 +156,12 @@ async function listPage(
   token: string | undefined,
   pageSize: number | undefined,
   signal: AbortSignal | undefined,
+  delimiter?: '/',
 ) {
   const command = new ListObjectsV2Command({
     Bucket: source.bucket,
     ...(source.prefix ? { Prefix: source.prefix } : {}),
+    ...(delimiter ? { Delimiter: delimiter } : {}),
     ...(token ? { ContinuationToken: token } : {}),
     ...(pageSize ? { MaxKeys: pageSize } : {}),
   })

@@ -139,3 +139,39 @@ describe('mapKey and parseSourceUri', () => {
     expect(parseSourceUri('bucket/models').ok).toBe(false)
   })
 })
+
+describe('scanSource folders from a delimited listing', () => {
+  afterEach(() => temp.cleanup())
+
+  it('reports the first level, a folder that holds only folders included, and never an unsafe one', async () => {
+    const server = await startListingServer('b', [
+      { key: 'models/unet/flux/deep.safetensors', size: 3 },
+      { key: 'models/vae/ae.safetensors', size: 4 },
+      { key: 'models/../up.safetensors', size: 5 },
+      { key: 'models/top.safetensors', size: 6 },
+    ])
+    const client = new S3Client({
+      endpoint: server.endpoint,
+      region: TEST_REGION,
+      credentials: { ...TEST_CREDENTIALS },
+      forcePathStyle: true,
+    })
+    try {
+      const seen: string[][] = []
+      const result = await scanSource({
+        client,
+        uri: 's3://b/models/',
+        extensions: ['.safetensors'],
+        modelsRoot: await temp.make('modeldl-keys-'),
+        onFolders: (folders) => void seen.push(folders),
+      })
+      expect(seen).toEqual([['unet', 'vae']])
+      expect(result.folders).toEqual(['unet', 'unet/flux', 'vae'])
+      // One delimited request, then the full listing.
+      expect(server.requests).toBe(2)
+    } finally {
+      client.destroy()
+      await server.close()
+    }
+  })
+})

@@ -173,6 +173,29 @@ describe('scanSource (s3rver)', () => {
     ])
   })
 
+  it('reports the top-level folders from one delimited request before the first page', async () => {
+    root = join(await temp.make('modeldl-scan-'), 'ComfyUI', 'models')
+    const events: string[] = []
+    let top: string[] = []
+    const result = await scan({
+      pageSize: 7,
+      onFolders: (folders) => {
+        top = folders
+        events.push('folders')
+      },
+      onPage: () => void events.push('page'),
+    })
+    expect(events[0]).toBe('folders')
+    expect(events.filter((e) => e === 'folders')).toHaveLength(1)
+    // Only the first level (the delimiter stops at the first '/'), each also in the full result. s3rver
+    // leaves out a folder that holds only folders (loras/): scan-keys.test.ts checks that case on a
+    // listing that behaves as S3 does.
+    const firstLevel = result.folders.filter((f) => !f.includes('/'))
+    expect(top.length).toBeGreaterThan(0)
+    for (const folder of top) expect(firstLevel).toContain(folder)
+    expect(top).toEqual(firstLevel.filter((f) => f !== 'loras'))
+  })
+
   it('stops with ScanError cancelled when the signal fires, between pages or before the first', async () => {
     const controller = new AbortController()
     let pages = 0
