@@ -82,15 +82,19 @@ function TransferCell({ row }: { row: RowView }) {
   let title: string | undefined
   switch (row.status) {
     case 'downloading':
+      title = `${formatBytesPair(row.downloaded, row.total)} · ${formatSpeed(row.speedBps)} · ETA ${formatEta(row.etaSeconds)}`
       content =
         row.phase === 'verifying' || row.phase === 'finalizing' ? (
           <>
-            {formatBytesPair(row.downloaded, row.total)} <span className="muted">· {row.phase}</span>
+            <span className="transfer-bytes">{formatBytesPair(row.downloaded, row.total)} · </span>
+            <span className="muted">{row.phase}</span>
           </>
         ) : (
           <>
-            {formatBytesPair(row.downloaded, row.total)}
-            <span className="muted"> · </span>
+            <span className="transfer-bytes">
+              {formatBytesPair(row.downloaded, row.total)}
+              <span className="muted"> · </span>
+            </span>
             {formatSpeed(row.speedBps)}
             <span className="muted"> · </span>
             {formatEta(row.etaSeconds)}
