@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react'
 import { formatCount } from '../lib/format'
 import { useAppStore, useCommands, useStoreApi } from '../store/context'
 import { missingIds } from '../store/selectors'
+import { FolderTree } from './FolderTree'
 import { ModelTable } from './ModelTable'
 import { OpenConfigButton } from './OpenConfigButton'
 import { Toolbar } from './Toolbar'
@@ -17,13 +18,16 @@ export function BrowseScreen() {
     <div className="flex min-h-0 flex-1 flex-col">
       <ScanForm />
       <ScanStatus />
-      {hasModels && (
-        <>
-          <Toolbar view="browse">
-            <BrowseActions />
-          </Toolbar>
-          <ModelTable view="browse" label="Models in the source" />
-        </>
+      {(hasModels || scan.folders.length > 0) && (
+        <div className="flex min-h-0 flex-1">
+          <FolderTree className="w-48 shrink-0 border-r border-zinc-200 max-[760px]:hidden dark:border-zinc-700/70" />
+          <div className="flex min-w-0 flex-1 flex-col">
+            <Toolbar view="browse">
+              <BrowseActions />
+            </Toolbar>
+            <ModelTable view="browse" label="Models in the source" />
+          </div>
+        </div>
       )}
       {!hasModels && scan.status === 'idle' && (
         <p className="muted px-4 py-6">
@@ -132,6 +136,7 @@ export function explainScanError(error: { code: string; message: string }): stri
 function ScanStatus() {
   const scan = useAppStore((s) => s.scan)
   const setScreen = useAppStore((s) => s.setScreen)
+  const modelsRoot = useAppStore((s) => s.settings?.settings.modelsRoot ?? '')
   if (scan.status === 'idle') return null
   const counts = `${formatCount(scan.listed, 'object')} listed · ${formatCount(scan.models.size, 'model')} in ${formatCount(scan.groups.length, 'group')}`
   if (scan.status === 'failed' && scan.error) {
@@ -153,12 +158,21 @@ function ScanStatus() {
     )
   }
   return (
-    <p role="status" className="muted px-3 pt-2 text-xs tabular-nums">
-      {scan.status === 'starting' && `Asking ${scan.uri}…`}
-      {scan.status === 'running' && `Listing ${scan.uri} · ${counts} so far`}
-      {scan.status === 'done' && `${scan.uri}: ${counts}`}
-      {scan.status === 'cancelled' && `Stopped: ${counts} before the scan was cancelled`}
-    </p>
+    <div className="muted flex flex-wrap gap-x-3 px-3 py-1.5 text-xs tabular-nums">
+      <p role="status">
+        {scan.status === 'starting' && `Asking ${scan.uri}…`}
+        {scan.status === 'running' && `Listing ${scan.uri} · ${counts} so far`}
+        {scan.status === 'done' && `${scan.uri}: ${counts}`}
+        {scan.status === 'cancelled' && `Stopped: ${counts} before the scan was cancelled`}
+      </p>
+      {/* The mapping rule, so nobody has to guess where a pick lands. */}
+      {modelsRoot && (
+        <p className="ml-auto truncate" title="Change the models root or the model file types in Settings">
+          <code className="font-mono">{'<source>/<folder>/…/<file>'}</code> →{' '}
+          <code className="font-mono">{`${modelsRoot}/<folder>/…/<file>`}</code>
+        </p>
+      )}
+    </div>
   )
 }
 

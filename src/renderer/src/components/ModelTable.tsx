@@ -17,6 +17,7 @@ export function ModelTable({ view, label }: { view: ViewKey; label: string }) {
   const models = useAppStore((s) => modelsOf(s, view))
   const groups = useAppStore((s) => groupsOf(s, view))
   const filterText = useAppStore((s) => s.views[view].filterText)
+  const folder = useAppStore((s) => s.views[view].folder)
   const statusFilter = useAppStore((s) => s.views[view].statusFilter)
   const sort = useAppStore((s) => s.views[view].sort)
   const collapsed = useAppStore((s) => s.views[view].collapsed)
@@ -28,8 +29,8 @@ export function ModelTable({ view, label }: { view: ViewKey; label: string }) {
 
   const items = useMemo(
     () =>
-      buildListItems({ models, groups, view: { filterText, statusFilter, sort, collapsed }, statuses, local }),
-    [models, groups, filterText, statusFilter, sort, collapsed, statuses, local],
+      buildListItems({ models, groups, view: { filterText, folder, statusFilter, sort, collapsed }, statuses, local }),
+    [models, groups, filterText, folder, statusFilter, sort, collapsed, statuses, local],
   )
 
   const scrollRef = useRef<HTMLDivElement>(null)
@@ -89,6 +90,7 @@ export function ModelTable({ view, label }: { view: ViewKey; label: string }) {
     // Unfold and unfilter; the effect runs again with the new items.
     s.setCollapsed(view, model.group, false)
     s.setFilterText(view, '')
+    s.setFolder(view, '')
     s.setStatusFilter(view, 'all')
   }, [focusRequest, items, focusIndex, store, view])
 
@@ -185,9 +187,12 @@ export function ModelTable({ view, label }: { view: ViewKey; label: string }) {
 }
 
 function NoRows({ view }: { view: ViewKey }) {
-  const filtering = useAppStore((s) => s.views[view].filterText !== '' || s.views[view].statusFilter !== 'all')
+  const filtering = useAppStore(
+    (s) => s.views[view].filterText !== '' || s.views[view].statusFilter !== 'all' || s.views[view].folder !== '',
+  )
   const setFilterText = useAppStore((s) => s.setFilterText)
   const setStatusFilter = useAppStore((s) => s.setStatusFilter)
+  const setFolder = useAppStore((s) => s.setFolder)
   return (
     <div className="muted flex items-center gap-3 px-4 py-6">
       {filtering ? (
@@ -199,6 +204,7 @@ function NoRows({ view }: { view: ViewKey }) {
             onClick={() => {
               setFilterText(view, '')
               setStatusFilter(view, 'all')
+              setFolder(view, '')
             }}
           >
             Clear filter

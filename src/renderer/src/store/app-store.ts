@@ -26,6 +26,8 @@ export type ThemePreference = 'system' | 'light' | 'dark'
 
 export interface ViewState {
   filterText: string
+  /** Only models under this S3 prefix (`s3://bucket/models/loras/`); '' = every folder. */
+  folder: string
   statusFilter: DisplayStatus | 'all'
   sort: { key: SortKey; dir: 'asc' | 'desc' }
   selected: ReadonlySet<string>
@@ -126,6 +128,7 @@ export interface ScanActions {
 export interface UiActions {
   setScreen(screen: Screen): void
   setFilterText(view: ViewKey, text: string): void
+  setFolder(view: ViewKey, folder: string): void
   setStatusFilter(view: ViewKey, status: ViewState['statusFilter']): void
   /** Same key again flips the direction; a third time goes back to config order. */
   cycleSort(view: ViewKey, key: Exclude<SortKey, 'config'>): void
@@ -149,6 +152,7 @@ export type AppStore = StoreApi<AppState>
 export function emptyView(): ViewState {
   return {
     filterText: '',
+    folder: '',
     statusFilter: 'all',
     sort: { key: 'config', dir: 'asc' },
     selected: new Set(),
@@ -366,6 +370,7 @@ export function createAppStore(initial: Partial<UiSlice> = {}): AppStore {
 
       setScreen: (screen) => set({ screen }),
       setFilterText: (view, filterText) => updateView(view, () => ({ filterText })),
+      setFolder: (view, folder) => updateView(view, () => ({ folder })),
       setStatusFilter: (view, statusFilter) => updateView(view, () => ({ statusFilter })),
       cycleSort: (view, key) =>
         updateView(view, (v) => {

@@ -141,7 +141,7 @@ export type ListItem =
 export interface ListInput {
   models: ReadonlyMap<string, ModelInfo>
   groups: GroupIndex
-  view: Pick<ViewState, 'filterText' | 'statusFilter' | 'sort' | 'collapsed'>
+  view: Pick<ViewState, 'filterText' | 'statusFilter' | 'sort' | 'collapsed'> & { folder?: string }
   /** Record statuses and local states: only needed (and only subscribed to) when the view filters or sorts by status. */
   statuses: ReadonlyMap<string, ModelStatus> | null
   local: ReadonlyMap<string, LocalInfo> | null
@@ -156,7 +156,8 @@ const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'bas
 /** The flat list the virtualized table draws: each group's header, then its visible rows. */
 export function buildListItems({ models, groups, view, statuses, local }: ListInput): ListItem[] {
   const text = view.filterText.trim().toLowerCase()
-  const filtering = text !== '' || view.statusFilter !== 'all'
+  const folder = view.folder ?? ''
+  const filtering = text !== '' || view.statusFilter !== 'all' || folder !== ''
   const status = (id: string): DisplayStatus => {
     const recorded = statuses?.get(id)
     return deriveStatus(recorded ? { status: recorded } : undefined, local?.get(id)).status
@@ -166,6 +167,7 @@ export function buildListItems({ models, groups, view, statuses, local }: ListIn
     let ids = g.ids.filter((id) => {
       const m = models.get(id)
       if (!m) return false
+      if (folder && !m.s3Uri.startsWith(folder)) return false
       if (text && !m.modelName.toLowerCase().includes(text) && !m.localPath.toLowerCase().includes(text)) {
         return false
       }
