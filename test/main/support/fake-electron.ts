@@ -393,7 +393,9 @@ const fakeApp = {
     return path
   },
   getVersion: () => '0.1.0-test',
-  isPackaged: false,
+  get isPackaged(): boolean {
+    return fake.isPackaged
+  },
 } satisfies Pick<App, 'getPath' | 'getVersion' | 'isPackaged'>
 
 // The dialog functions are overloaded (with or without a parent window); a mock takes either form and
@@ -439,6 +441,8 @@ export interface FakeElectronState {
   utilityProcesses: FakeUtilityProcess[]
   /** new Tray() throws, as on a Linux desktop without a status area. */
   trayUnavailable: boolean
+  /** app.isPackaged (false: what `electron .` reports in development). */
+  isPackaged: boolean
 }
 
 function freshState(): FakeElectronState {
@@ -453,6 +457,7 @@ function freshState(): FakeElectronState {
     notifications: [],
     utilityProcesses: [],
     trayUnavailable: false,
+    isPackaged: false,
   }
 }
 
