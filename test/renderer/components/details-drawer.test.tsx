@@ -119,12 +119,10 @@ describe('DetailsDrawer', () => {
     })
     expect(facts().Status).toBe('downloading')
     act(() =>
-      store
-        .getState()
-        .applyChanged({
-          records: [modelRecord(model, { status: 'paused', downloaded: 50 * MB })],
-          removed: [],
-        }),
+      store.getState().applyChanged({
+        records: [modelRecord(model, { status: 'paused', downloaded: 50 * MB })],
+        removed: [],
+      }),
     )
     expect(facts().Status).toBe('paused')
     expect(facts().Downloaded).toBe('50.0 MB / 2.3 GB')
