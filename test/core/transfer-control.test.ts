@@ -137,6 +137,26 @@ describe('runTransfer: cancel, pause, resume, bandwidth', () => {
     expect(seconds).toBeLessThan((size / rate) * 1.15)
   })
 
+  it('moves a slow transfer\'s progress several times a second, not once per written MiB', async () => {
+    const o = await object(2 * MiB)
+    const updates: Array<[number, number]> = []
+    await h.download(
+      { s3Uri: o.uri, localPath: o.localPath },
+      {
+        // One stream, one range: only the write batching decides how often the bar moves.
+        tuning: { bandwidthLimitBps: 512 * KiB, partSize: 64 * MiB, connectionsPerFile: 1 },
+        onProgress: (p) => {
+          if (p.phase === 'fetching' && p.bytesDone !== updates.at(-1)?.[1]) updates.push([performance.now(), p.bytesDone])
+        },
+      },
+    )
+    // 4 s of transfer: at most ~250 ms between two moves of the bar (one MiB per move would be 2 s).
+    expect(updates.length).toBeGreaterThanOrEqual(10)
+    const gaps = updates.slice(1).map(([t], i) => t - updates[i]![0])
+    expect(Math.max(...gaps)).toBeLessThan(700)
+    expect(await sha256File(o.localPath)).toBe(o.sha256)
+  })
+
   it('shares one limit between concurrent transfers and applies a new rate while running', async () => {
     const a = await object(4 * MiB)
     const b = await object(4 * MiB)

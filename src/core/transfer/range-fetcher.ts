@@ -14,6 +14,12 @@ import type { S3Location } from './s3-uri'
  * one syscall per MiB instead of one per 64 KiB chunk, and no copy into a bigger buffer.
  */
 const WRITE_BATCH_BYTES = 1024 * 1024
+/**
+ * A batch is also written once it is this old, so that a slow transfer (a long link, a bandwidth
+ * limit) still moves its bar and its resume point a few times a second instead of once per MiB. A
+ * fast one fills WRITE_BATCH_BYTES first and never gets here.
+ */
+const WRITE_BATCH_MAX_AGE_MS = 250
 /** Writes queued on the thread pool per connection before reading waits. */
 const WRITES_IN_FLIGHT = 4
 /** An attempt that moved at least this far counts as progress, so the failure count starts over. */
@@ -105,6 +111,7 @@ async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: n
   let batch: Buffer[] = []
   let batchStart = received
   let batchBytes = 0
+  let batchSince = 0
   const flush = async (): Promise<void> => {
     if (batchBytes > 0) {
       const [chunks, offset, length] = [batch, batchStart, batchBytes]
@@ -155,6 +162,7 @@ async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: n
         )
       }
       ctx.onData(received, chunk)
+      if (batchBytes === 0) batchSince = lastActivity
       batch.push(chunk)
       batchBytes += chunk.length
       received += chunk.length
@@ -164,7 +172,7 @@ async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: n
         waitingForTokens = false
         lastActivity = performance.now()
       }
-      if (batchBytes >= WRITE_BATCH_BYTES) await flush()
+      if (batchBytes >= WRITE_BATCH_BYTES || lastActivity - batchSince >= WRITE_BATCH_MAX_AGE_MS) await flush()
     }
     await flush()
     await writer.drain()
