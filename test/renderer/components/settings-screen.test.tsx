@@ -49,6 +49,8 @@ describe('SettingsScreen', () => {
   describe('validation messages, as the user types', () => {
     it.each([
       ['Endpoint', '127.0.0.1:9000', 'Endpoint: must be a URL such as http://127.0.0.1:9000'],
+      // A URL to zod ("minio:" read as a scheme), but not an address anyone meant.
+      ['Endpoint', 'minio:9000', 'Endpoint: must start with http:// or https://, such as http://127.0.0.1:9000'],
       ['Bucket', 'My_Bucket', 'Bucket: must be a bucket name (3-63 lower-case letters, digits, . or -)'],
       ['Source', 'https://bucket/models', 'Source: must be s3://bucket/prefix/'],
       ['Models root', 'models', 'Models root: must be an absolute path'],
@@ -161,6 +163,16 @@ describe('SettingsScreen', () => {
       await user.click(button('Revert'))
       expect(field('Bucket').value).toBe('models-bucket')
       expect(screen.queryByText(/^Bucket:/)).toBeNull()
+    })
+
+    it('takes settings changed elsewhere into a form nobody is editing', () => {
+      const { store } = renderSettings()
+      expect(field('Downloads at once').value).toBe('2')
+      act(() => store.getState().setSettings(settingsView({ concurrency: 8, bandwidthLimitBps: 5_000_000 })))
+      expect(field('Downloads at once').value).toBe('8')
+      expect(field('Bandwidth limit (MB/s)').value).toBe('5')
+      // Nothing to save: Save would otherwise put the old values back.
+      expect(button('Save settings').disabled).toBe(true)
     })
 
     it('keeps what the user is typing when the settings change elsewhere', async () => {

@@ -35,12 +35,15 @@ function SettingsForm({ view }: { view: SettingsView }) {
   const check = useMemo(() => checkDraft(draft, view), [draft, view])
   const dirty = !isEmptyPatch(check.changed)
 
-  // Settings changed elsewhere (the CLI, another window): take them unless the user is editing.
+  // Settings changed elsewhere (the CLI, another window): take them unless the user is editing. Editing
+  // means the draft differs from what was saved before this change; compared with the new settings, an
+  // untouched form would look edited and keep showing (and on Save, restore) the old values.
   useEffect(() => {
     if (view === saved) return
+    const editing = !isEmptyPatch(checkDraft(draft, saved).changed)
     setSaved(view)
-    if (!dirty) setDraft(draftFrom(view.settings))
-  }, [view, saved, dirty])
+    if (!editing) setDraft(draftFrom(view.settings))
+  }, [view, saved, draft])
 
   const set = <K extends DraftField>(field: K, value: SettingsDraft[K]) => {
     setDraft((d) => ({ ...d, [field]: value }))
