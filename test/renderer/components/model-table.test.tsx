@@ -200,6 +200,29 @@ describe('ModelTable', () => {
       }
     })
 
+    it('a completed record whose file was deleted since: missing, with no bar saying 100%', () => {
+      renderTable([vae], {
+        records: [modelRecord(vae, { status: 'completed', downloaded: 300 * MB })],
+        local: { [vae.id]: localState('missing') },
+      })
+      const row = rowOf('ae.safetensors')
+      expect(statusIn(row)).toBe('missing')
+      expect(within(row).queryByRole('progressbar')).toBeNull()
+      expect(buttonNames(row)).toContain('Download ae.safetensors')
+    })
+
+    it('a cancelled record with a complete file on disk: installed, and the bar at 100%', () => {
+      renderTable([vae], {
+        records: [modelRecord(vae, { status: 'cancelled', downloaded: 120 * MB })],
+        local: { [vae.id]: localState('installed') },
+      })
+      const row = rowOf('ae.safetensors')
+      expect(statusIn(row)).toBe('installed')
+      expect(
+        within(row).getByRole('progressbar', { name: 'ae.safetensors progress' }).getAttribute('aria-valuenow'),
+      ).toBe('100')
+    })
+
     it('installed: no bar and no Download', () => {
       renderTable([vae], { local: { [vae.id]: localState('installed') } })
       const row = rowOf('ae.safetensors')

@@ -6,6 +6,7 @@ import { formatBytes, formatBytesPair, formatEta, formatSpeed, percentOf } from 
 import type { ViewKey } from '../store/app-store'
 import { useAppStore, useCommands } from '../store/context'
 import { selectRow, type RowView } from '../store/selectors'
+import { isOnDisk } from '../store/status'
 import { StatusBadge } from './StatusBadge'
 import { ProgressBar } from './ProgressBar'
 import { CancelIcon, CopyIcon, DownloadIcon, FolderIcon, InfoIcon, PauseIcon, ResumeIcon, RetryIcon } from './icons'
@@ -27,7 +28,9 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
   const row = useAppStore(useShallow((s) => selectRow(s, view, id)))
   const toggleSelected = useAppStore((s) => s.toggleSelected)
   const openDrawer = useAppStore((s) => s.openDrawer)
-  const percent = row.status === 'completed' ? 100 : percentOf(row.downloaded, row.total)
+  // The bar agrees with the status word: a file on disk is 100%, and a record whose file has gone since
+  // (deleted by hand) shows no bar, only "missing".
+  const percent = isOnDisk(row.status) ? 100 : percentOf(row.downloaded, row.total)
   return (
     <div
       role="row"
@@ -62,7 +65,7 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
         <StatusBadge status={row.status} />
       </div>
       <div role="cell">
-        {row.hasRecord && (
+        {row.hasRecord && row.status !== 'missing' && (
           <div className="flex items-center gap-2">
             <ProgressBar label={`${row.name} progress`} percent={percent} status={row.status} className="flex-1" />
             <span className="w-9 text-right text-xs tabular-nums">{percent}%</span>
