@@ -61,7 +61,14 @@ export interface SettingsView {
   keyStorage: { available: boolean; reason?: string }
 }
 
-const url = z.union([z.literal(''), z.string().url('must be a URL such as http://127.0.0.1:9000')])
+// z.url() alone takes "minio:9000" as a URL with the scheme "minio:": insist on http(s)://.
+const url = z.union([
+  z.literal(''),
+  z
+    .string()
+    .url('must be a URL such as http://127.0.0.1:9000')
+    .regex(/^https?:\/\/[^/]/i, 'must start with http:// or https://, such as http://127.0.0.1:9000'),
+])
 
 export const S3SettingsPatchSchema = z
   .object({
