@@ -170,7 +170,7 @@ describe('browsing an S3 source', () => {
   it('explains a source that cannot be listed and offers a config file instead', async () => {
     await page.getByLabel('Source', { exact: true }).fill('s3://no-such-bucket/models/')
     await page.getByRole('button', { name: 'Scan', exact: true }).click()
-    const alert = page.getByRole('alert')
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not list' })
     await expect.poll(() => alert.innerText().catch(() => '')).toContain('Could not list s3://no-such-bucket/models/')
     expect(await alert.innerText()).toMatch(/no such bucket/i)
     expect(await alert.getByRole('button', { name: 'Load a config instead…' }).isVisible()).toBe(true)

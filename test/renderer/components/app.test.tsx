@@ -61,8 +61,10 @@ describe('the window', () => {
     const fake = createFakeApi({ currentConfig: () => config })
     fake.failWith('list', 'The WebSocket closed: is modeldl serve still running?', 'unavailable')
     const { user } = renderWindow(fake)
-    expect((await screen.findByRole('alert')).textContent).toContain(
-      'The WebSocket closed: is modeldl serve still running?',
+    await waitFor(() =>
+      expect(screen.getAllByRole('alert').map((a) => a.textContent).join('\n')).toContain(
+        'The WebSocket closed: is modeldl serve still running?',
+      ),
     )
     fake.handle('list', () => [])
     await user.click(screen.getByRole('button', { name: 'Try again' }))

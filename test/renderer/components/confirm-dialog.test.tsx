@@ -28,6 +28,10 @@ describe('ConfirmDialog', () => {
     const dialog = screen.getByRole('alertdialog', { name: 'Cancel every download?' })
     expect(dialog.getAttribute('aria-modal')).toBe('true')
     expect(dialog.textContent).toContain('3 downloads will stop.')
+    // Its text is its description, read out with the title.
+    expect(document.getElementById(dialog.getAttribute('aria-describedby') ?? '')?.textContent).toBe(
+      '3 downloads will stop.',
+    )
   })
 
   it('starts with the safe answer focused', () => {

@@ -138,6 +138,19 @@ describe('DetailsDrawer', () => {
     expect(store.getState().drawer).toBeNull()
   })
 
+  it('gives focus back to the button that opened it', async () => {
+    const { user, store } = renderDrawer(() => {})
+    const opener = document.createElement('button')
+    opener.textContent = 'Details for the model'
+    document.body.append(opener)
+    opener.focus()
+    act(() => store.getState().openDrawer('downloads', model.id))
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Close details' }))
+    await user.keyboard('{Escape}')
+    expect(document.activeElement).toBe(opener)
+    opener.remove()
+  })
+
   it('copies the S3 path', async () => {
     const { user, store } = renderDrawer((s) => s.getState().openDrawer('downloads', model.id))
     await user.click(screen.getByRole('button', { name: 'Copy S3 path' }))

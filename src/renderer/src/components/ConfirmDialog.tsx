@@ -18,6 +18,7 @@ export function ConfirmDialog({
   onCancel: () => void
 }) {
   const titleId = useId()
+  const bodyId = useId()
   const safe = useRef<HTMLButtonElement>(null)
   const box = useRef<HTMLDivElement>(null)
   useEffect(() => {
@@ -37,6 +38,7 @@ export function ConfirmDialog({
         role="alertdialog"
         aria-modal="true"
         aria-labelledby={titleId}
+        aria-describedby={bodyId}
         className="w-full max-w-sm rounded-lg border border-zinc-200 bg-white p-4 shadow-xl dark:border-zinc-700 dark:bg-zinc-800"
         onKeyDown={(e) => {
           if (e.key === 'Escape') {
@@ -58,7 +60,9 @@ export function ConfirmDialog({
         <h2 id={titleId} className="text-sm font-semibold text-zinc-900 dark:text-zinc-50">
           {title}
         </h2>
-        <div className="muted mt-2">{children}</div>
+        <div id={bodyId} className="muted mt-2">
+          {children}
+        </div>
         <div className="mt-4 flex justify-end gap-2">
           <button ref={safe} type="button" className="btn" onClick={onCancel}>
             {cancelLabel}

@@ -28,6 +28,18 @@ export function DetailsDrawer() {
   const closeButton = useRef<HTMLButtonElement>(null)
   const id = drawer?.id
 
+  // Focus goes to the drawer while it is open, and back where it came from (the row's button) after.
+  const opener = useRef<HTMLElement | null>(null)
+  const isOpen = id !== undefined
+  useEffect(() => {
+    if (!isOpen) return
+    opener.current = document.activeElement as HTMLElement | null
+    return () => {
+      if (opener.current?.isConnected) opener.current.focus()
+      opener.current = null
+    }
+  }, [isOpen])
+
   useEffect(() => {
     if (!id) return
     closeButton.current?.focus()

@@ -8,11 +8,24 @@ export const TOAST_MS = { info: 5_000, error: 12_000 } as const
 
 export function Toasts() {
   const toasts = useAppStore((s) => s.toasts)
+  // The live regions exist before any message arrives: many screen readers announce only what changes
+  // inside a region they already know, not a region that appears with its text.
   return (
     <div className="pointer-events-none fixed right-3 bottom-3 z-50 flex w-96 max-w-[calc(100vw-1.5rem)] flex-col gap-2">
-      {toasts.map((t) => (
-        <ToastItem key={t.id} toast={t} />
-      ))}
+      <div role="alert" className="contents">
+        {toasts
+          .filter((t) => t.kind === 'error')
+          .map((t) => (
+            <ToastItem key={t.id} toast={t} />
+          ))}
+      </div>
+      <div role="status" className="contents">
+        {toasts
+          .filter((t) => t.kind !== 'error')
+          .map((t) => (
+            <ToastItem key={t.id} toast={t} />
+          ))}
+      </div>
     </div>
   )
 }
@@ -26,7 +39,6 @@ function ToastItem({ toast }: { toast: Toast }) {
   const error = toast.kind === 'error'
   return (
     <div
-      role={error ? 'alert' : 'status'}
       className={`pointer-events-auto flex items-start gap-2 rounded-md border px-3 py-2 shadow-lg ${
         error
           ? 'border-red-300 bg-red-50 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100'
