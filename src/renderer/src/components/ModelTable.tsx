@@ -44,7 +44,8 @@ export function ModelTable({ view, label }: { view: ViewKey; label: string }) {
     getScrollElement: () => scrollRef.current,
     estimateSize,
     getItemKey,
-    overscan: 10,
+    // Each row mounted costs script and layout on a big scroll jump: a few beyond the view is enough.
+    overscan: 4,
     // The rows start below the sticky column header inside the same scroll box.
     scrollMargin: COLUMN_HEADER_HEIGHT,
     scrollPaddingStart: COLUMN_HEADER_HEIGHT,
