@@ -35,7 +35,7 @@ export const GroupHeaderRow = memo(function GroupHeaderRow({ view, group, shown,
       data-index={index}
       data-group={group}
       tabIndex={active ? 0 : -1}
-      className="table-row absolute inset-x-0 top-0 flex items-center border-b border-zinc-200 bg-zinc-100/80 px-3 outline-offset-[-2px] dark:border-zinc-700 dark:bg-zinc-800"
+      className="contained-row absolute inset-x-0 top-0 flex items-center border-b border-zinc-200 bg-zinc-100/80 px-3 outline-offset-[-2px] dark:border-zinc-700 dark:bg-zinc-800"
       style={{ height: GROUP_HEADER_HEIGHT, transform: `translateY(${start}px)` }}
     >
       <div role="cell" aria-colspan={8} className="flex min-w-0 flex-1 items-center gap-3">

@@ -39,7 +39,7 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
       data-id={id}
       tabIndex={active ? 0 : -1}
       onDoubleClick={() => openDrawer(view, id)}
-      className={`table-row model-grid group/row absolute inset-x-0 top-0 border-b border-zinc-100 px-3 outline-offset-[-2px] hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/60 ${row.selected ? 'bg-accent-soft/60 dark:bg-accent-soft' : ''}`}
+      className={`contained-row model-grid group/row absolute inset-x-0 top-0 border-b border-zinc-100 px-3 outline-offset-[-2px] hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/60 ${row.selected ? 'bg-accent-soft/60 dark:bg-accent-soft' : ''}`}
       style={{ height: ROW_HEIGHT, transform: `translateY(${start}px)` }}
     >
       <div role="cell" className="flex items-center">
