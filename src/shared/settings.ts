@@ -104,7 +104,7 @@ export const SettingsPatchSchema = z
       .min(1, 'must not be empty')
       .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path'),
     networkVolume: z.string(),
-    concurrency: z.number().int().min(1, 'must be at least 1').max(32, 'must be at most 32'),
+    concurrency: z.number().int().min(1, 'must be at least 1').max(64, 'must be at most 64'),
     connectionsPerFile: z.number().int().min(0).max(32, 'must be at most 32'),
     partSizeMiB: z.number().int().min(5, 'must be at least 5 MiB').max(5120, 'must be at most 5120 MiB'),
     bandwidthLimitBps: z.number().int().nonnegative(),

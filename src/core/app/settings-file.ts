@@ -17,7 +17,7 @@ export const SettingsFileSchema = z
     networkVolume: z.string().optional(),
     /** The first is the models root the window shows and edits. */
     modelsRoots: z.array(z.string()).optional(),
-    concurrency: z.number().int().min(1).max(32).optional(),
+    concurrency: z.number().int().min(1).max(64).optional(),
     maxConnections: z.number().int().min(1).max(256).optional(),
     bandwidthLimitBps: z.number().int().nonnegative().optional(),
     /** Bytes (the window edits it in MiB). */

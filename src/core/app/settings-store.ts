@@ -73,7 +73,7 @@ export function accessKeyHint(accessKeyId: string): string {
   return `${accessKeyId.slice(0, 4)}…`
 }
 
-/** Checks a patch from the window; a failure names the field ("concurrency: must be at most 32"). */
+/** Checks a patch from the window; a failure names the field ("concurrency: must be at most 64"). */
 export function parseSettingsPatch(value: unknown): SettingsPatch {
   const result = SettingsPatchSchema.safeParse(value)
   if (!result.success)

@@ -116,7 +116,7 @@ describe('FileSettingsStore (modeldl serve)', () => {
     const store = await FileSettingsStore.open(path, { env: {}, home: dir })
     const tooMany = await rejection(store.update({ concurrency: 99 }))
     expect(tooMany.code).toBe('bad_request')
-    expect(tooMany.message).toMatch(/concurrency: must be at most 32/)
+    expect(tooMany.message).toMatch(/concurrency: must be at most 64/)
     const notAbsolute = await rejection(store.update({ modelsRoot: 'models' }))
     expect(notAbsolute.message).toMatch(/modelsRoot: must be an absolute path/)
     const unknown = await rejection(store.update({ colour: 'red' } as never))

@@ -88,7 +88,7 @@ describe('registerInvokeHandlers', () => {
     const nested = await invoke('settings:update', { concurrency: 99 })
     expect(nested).toMatchObject({ ok: false, error: { code: 'bad_request' } })
     expect((nested as { error: { message: string } }).error.message).toContain(
-      'concurrency: must be at most 32',
+      'concurrency: must be at most 64',
     )
 
     const entry = await invoke('downloads:move', { id: '/m/a.safetensors', position: 'sideways' })

@@ -84,7 +84,7 @@ describe('ElectronSettingsStore: file, schema, patches', () => {
     const before = await fileText()
     const tooMany = await rejection(store.update({ concurrency: 99 }))
     expect(tooMany.code).toBe('bad_request')
-    expect(tooMany.message).toBe('Invalid settings: concurrency: must be at most 32')
+    expect(tooMany.message).toBe('Invalid settings: concurrency: must be at most 64')
     const unknown = await rejection(store.update({ colour: 'blue' } as never))
     expect(unknown.code).toBe('bad_request')
     const bucket = await rejection(store.update({ s3: { bucket: 'Not_A_Bucket' } }))

@@ -55,7 +55,7 @@ describe('SettingsScreen', () => {
       ['Source', 'https://bucket/models', 'Source: must be s3://bucket/prefix/'],
       ['Models root', 'models', 'Models root: must be an absolute path'],
       ['Downloads at once', 'two', 'Downloads at once: must be a whole number'],
-      ['Downloads at once', '40', 'Downloads at once: must be at most 32'],
+      ['Downloads at once', '65', 'Downloads at once: must be at most 64'],
       ['Downloads at once', '0', 'Downloads at once: must be at least 1'],
       ['Part size (MiB)', '4', 'Part size (MiB): must be at least 5 MiB'],
       ['Bandwidth limit (MB/s)', 'fast', 'Bandwidth limit (MB/s): must be a number of MB/s (0 for no limit)'],

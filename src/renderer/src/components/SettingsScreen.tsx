@@ -160,7 +160,7 @@ function SettingsForm({ view }: { view: SettingsView }) {
             {text('networkVolume', 'NETWORK_VOLUME', 'Replaces {{NETWORK_VOLUME}} in configs; empty to use the environment variable.')}
           </Section>
           <Section title="Transfers">
-            {text('concurrency', 'Downloads at once', '1 to 32.', { inputMode: 'numeric' })}
+            {text('concurrency', 'Downloads at once', '1 to 64.', { inputMode: 'numeric' })}
             {text('connectionsPerFile', 'Connections per file', '0 picks for you: 1 for a local endpoint, 4 otherwise.', {
               inputMode: 'numeric',
             })}
