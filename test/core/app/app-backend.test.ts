@@ -259,7 +259,7 @@ describe('the window backend against a real DownloadService, worker and s3rver',
 
   it('validates settings, applies them to the running service at once, and tells every window', async () => {
     const api = (await start()).handlers
-    const tooMany = await rejection(api['settings:update']({ concurrency: 40 }))
+    const tooMany = await rejection(api['settings:update']({ concurrency: 65 }))
     expect(tooMany.code).toBe('bad_request')
     expect(tooMany.message).toMatch(/concurrency/)
     const keys = await rejection(
