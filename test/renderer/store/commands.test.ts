@@ -199,6 +199,27 @@ describe('loading a config', () => {
     await vi.waitFor(() => expect(store.getState().recent).toEqual(['/configs/b.json']))
   })
 
+  it('does not apply a config a second time when its config:changed event brought it first', async () => {
+    const config = { ...loadedConfig([other]), loadedAt: '2026-12-01T10:00:00.000Z' }
+    let fromEvent: unknown = null
+    fake.handle('openConfig', () => {
+      // The service tells every window before it answers this one.
+      store.getState().applyConfig(config)
+      fromEvent = store.getState().models
+      return { ok: true, config: structuredClone(config) }
+    })
+    await commands.openConfigPath('/configs/b.json')
+    expect(fromEvent).not.toBeNull()
+    expect(store.getState().models).toBe(fromEvent)
+    expect([...store.getState().models.keys()]).toEqual([other.id])
+
+    // A later load of the same file is a new config (a new loadedAt): that one is applied.
+    fake.handle('openConfig', () => ({ ok: true, config: { ...config, loadedAt: '2026-12-01T10:05:00.000Z' } }))
+    await commands.openConfigPath('/configs/b.json')
+    expect(store.getState().models).not.toBe(fromEvent)
+    expect(store.getState().config?.loadedAt).toBe('2026-12-01T10:05:00.000Z')
+  })
+
   it('is loading while the service reads the config', async () => {
     fake.hold('loadConfigText')
     const loading = commands.loadConfigText('dropped.json', '{}')

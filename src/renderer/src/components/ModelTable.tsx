@@ -46,6 +46,8 @@ export function ModelTable({ view, label }: { view: ViewKey; label: string }) {
     getItemKey,
     // Each row mounted costs script and layout on a big scroll jump: a few beyond the view is enough.
     overscan: 4,
+    // React renders a scroll's new rows in its own batch instead of inside the scroll event.
+    useFlushSync: false,
     // The rows start below the sticky column header inside the same scroll box.
     scrollMargin: COLUMN_HEADER_HEIGHT,
     scrollPaddingStart: COLUMN_HEADER_HEIGHT,

@@ -3,6 +3,7 @@
 import type {
   Api,
   ConfigLoadResult,
+  LoadedConfig,
   ModelInfo,
   SaveConfigRequest,
   SaveConfigResult,
@@ -11,7 +12,7 @@ import type {
 import type { EnqueueEntry, EnqueueResult, ModelSelector, MovePosition } from '../../../shared/service-contract'
 import type { SettingsPatch, SettingsView } from '../../../shared/settings'
 import { errorMessage, formatCount } from '../lib/format'
-import type { AppStore, ViewKey } from './app-store'
+import type { AppStore, ConfigMeta, ViewKey } from './app-store'
 import { loadInitial } from './bridge'
 import { missingIds, modelsOf } from './selectors'
 
@@ -82,6 +83,15 @@ export function createCommands(api: Api, store: AppStore) {
     }
   }
 
+  function isCurrentConfig(current: ConfigMeta | null, modelCount: number, loaded: LoadedConfig): boolean {
+    return (
+      current !== null &&
+      current.loadedAt === loaded.loadedAt &&
+      JSON.stringify(current.source) === JSON.stringify(loaded.source) &&
+      modelCount === loaded.models.length
+    )
+  }
+
   async function applyConfigResult(load: () => Promise<ConfigLoadResult | null>): Promise<boolean> {
     state().setConfigLoading(true)
     try {
@@ -91,7 +101,9 @@ export function createCommands(api: Api, store: AppStore) {
         state().setConfigProblem({ message: result.message, issues: result.issues })
         return false
       }
-      state().applyConfig(result.config)
+      // The config:changed event usually brought this very config first (the service tells every window):
+      // applying thousands of models a second time would block the window for nothing.
+      if (!isCurrentConfig(state().config, state().models.size, result.config)) state().applyConfig(result.config)
       state().setScreen('downloads')
       void api.recentConfigs().then(state().setRecent, () => {})
       return true
