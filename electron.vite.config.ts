@@ -11,7 +11,9 @@ export default defineConfig({
     build: {
       // The transfer worker is started for every CLI command and every app launch: one bundled file
       // loads several times faster than the SDK's hundreds of small modules from node_modules.
-      externalizeDeps: { exclude: ['@aws-sdk/client-s3', '@aws-sdk/checksums', '@smithy/node-http-handler', 'zod'] },
+      externalizeDeps: {
+        exclude: ['@aws-sdk/client-s3', '@aws-sdk/checksums', '@smithy/node-http-handler', 'zod'],
+      },
       rollupOptions: {
         input: {
           index: resolve('src/main/index.ts'),

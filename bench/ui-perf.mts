@@ -115,7 +115,8 @@ async function main(): Promise<void> {
         .join(' ')}`,
   )
   const objects: Record<string, number> = {}
-  for (let i = 0; i < ACTIVE; i++) objects[`models/live/live-${String(i).padStart(3, '0')}.safetensors`] = OBJECT_BYTES
+  for (let i = 0; i < ACTIVE; i++)
+    objects[`models/live/live-${String(i).padStart(3, '0')}.safetensors`] = OBJECT_BYTES
   const session = await startUiSession({
     objects,
     settings: { concurrency: ACTIVE, bandwidthLimitBps: BANDWIDTH },
@@ -146,7 +147,11 @@ async function main(): Promise<void> {
         await page.getByRole('checkbox', { name: 'Select all shown' }).check()
         await page.getByRole('button', { name: /^Download selected/ }).click()
         await filter.fill('')
-        await page.getByRole('complementary', { name: 'Download queue' }).getByText(/downloading/).first().waitFor()
+        await page
+          .getByRole('complementary', { name: 'Download queue' })
+          .getByText(/downloading/)
+          .first()
+          .waitFor()
       }),
     )
     // Wait until every one of them runs (the queue panel counts them).
@@ -180,7 +185,9 @@ async function main(): Promise<void> {
         await filter.pressSequentially('fp16', { delay: 60 })
         await filter.fill('')
         await filter.pressSequentially('4999', { delay: 60 })
-        await page.getByRole('cell', { name: 'diffusion_models-4999-fp16.safetensors', exact: true }).waitFor()
+        await page
+          .getByRole('cell', { name: 'diffusion_models-4999-fp16.safetensors', exact: true })
+          .waitFor()
         await filter.fill('')
       }),
     )
@@ -193,7 +200,9 @@ async function main(): Promise<void> {
       }),
     )
     const stillRunning = await queue.innerText()
-    console.log(`(${(await downloading(page))} downloading rows on screen at the end; queue: ${stillRunning.split('\n')[1] ?? ''})`)
+    console.log(
+      `(${await downloading(page)} downloading rows on screen at the end; queue: ${stillRunning.split('\n')[1] ?? ''})`,
+    )
 
     const rows = samples.map((s) => [
       s.phase,
@@ -205,9 +214,12 @@ async function main(): Promise<void> {
     ])
     const head = ['phase', 'ms', 'long tasks', 'longest ms', 'blocking ms', 'server msgs/s']
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-    const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
+    const line = (cells: string[]) =>
+      `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
     console.log(line(head))
-    console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`)
+    console.log(
+      `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    )
     for (const r of rows) console.log(line(r))
     const worst = Math.max(...samples.map((s) => s.maxTaskMs))
     console.log(`Longest task: ${worst} ms (target: none over 50 ms).`)

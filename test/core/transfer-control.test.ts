@@ -137,7 +137,7 @@ describe('runTransfer: cancel, pause, resume, bandwidth', () => {
     expect(seconds).toBeLessThan((size / rate) * 1.15)
   })
 
-  it('moves a slow transfer\'s progress several times a second, not once per written MiB', async () => {
+  it("moves a slow transfer's progress several times a second, not once per written MiB", async () => {
     const o = await object(2 * MiB)
     const updates: Array<[number, number]> = []
     await h.download(
@@ -146,7 +146,8 @@ describe('runTransfer: cancel, pause, resume, bandwidth', () => {
         // One stream, one range: only the write batching decides how often the bar moves.
         tuning: { bandwidthLimitBps: 512 * KiB, partSize: 64 * MiB, connectionsPerFile: 1 },
         onProgress: (p) => {
-          if (p.phase === 'fetching' && p.bytesDone !== updates.at(-1)?.[1]) updates.push([performance.now(), p.bytesDone])
+          if (p.phase === 'fetching' && p.bytesDone !== updates.at(-1)?.[1])
+            updates.push([performance.now(), p.bytesDone])
         },
       },
     )

@@ -88,7 +88,9 @@ describe('browsing an S3 source', () => {
     await openScreen(page, 'Browse source')
     await page.getByLabel('Source', { exact: true }).fill('s3://models/models/')
     await page.getByRole('button', { name: 'Scan', exact: true }).click()
-    await expect.poll(() => page.getByRole('status').first().innerText()).toMatch(/7 objects listed · 6 models in 3 groups/)
+    await expect
+      .poll(() => page.getByRole('status').first().innerText())
+      .toMatch(/7 objects listed · 6 models in 3 groups/)
 
     const tree = page.getByRole('navigation', { name: 'Folders' })
     for (const folder of ['checkpoints', 'loras', 'vae']) {
@@ -159,7 +161,9 @@ describe('browsing an S3 source', () => {
     })
     expect(parsed.format).toBe('nested')
     expect(
-      parsed.entries.map((e) => [e.localPath, e.s3Uri, e.expectedSize]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      parsed.entries
+        .map((e) => [e.localPath, e.s3Uri, e.expectedSize])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     ).toEqual(
       SOURCE.map((m) => [pathOf(m.name), `s3://models/${keyOf(m.name)}`, m.size]).sort((a, b) =>
         String(a[0]).localeCompare(String(b[0])),
@@ -171,7 +175,9 @@ describe('browsing an S3 source', () => {
     await page.getByLabel('Source', { exact: true }).fill('s3://no-such-bucket/models/')
     await page.getByRole('button', { name: 'Scan', exact: true }).click()
     const alert = page.getByRole('alert').filter({ hasText: 'Could not list' })
-    await expect.poll(() => alert.innerText().catch(() => '')).toContain('Could not list s3://no-such-bucket/models/')
+    await expect
+      .poll(() => alert.innerText().catch(() => ''))
+      .toContain('Could not list s3://no-such-bucket/models/')
     expect(await alert.innerText()).toMatch(/no such bucket/i)
     expect(await alert.getByRole('button', { name: 'Load a config instead…' }).isVisible()).toBe(true)
   })
@@ -182,7 +188,10 @@ describe('browsing an S3 source', () => {
     await dark.getByLabel('Source', { exact: true }).fill('s3://models/models/')
     await dark.getByRole('button', { name: 'Scan', exact: true }).click()
     await waitForStatus(dark, SCHNELL, 'completed', 10_000)
-    await dark.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^loras\b/ }).click()
+    await dark
+      .getByRole('navigation', { name: 'Folders' })
+      .getByRole('button', { name: /^loras\b/ })
+      .click()
     await screenshot(dark, 'browse-dark')
   })
 })

@@ -46,7 +46,10 @@ let session: UiSession
 let page: Page
 
 const localPath = (name: string) => session.modelPath(byName(name).group, name)
-const sha256Of = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex')
+const sha256Of = async (path: string) =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex')
 const seededSha = (name: string) => session.objects[`models/${byName(name).group}/${name}`]!.sha256
 
 beforeAll(async () => {
@@ -64,8 +67,12 @@ afterAll(async () => {
 
 describe('the downloads window', () => {
   it('starts empty and says how to begin', async () => {
-    await expect.poll(() => page.getByRole('heading', { name: 'No model config loaded' }).isVisible()).toBe(true)
-    await expect.poll(() => page.getByRole('button', { name: 'Try the sample config' }).isVisible()).toBe(true)
+    await expect
+      .poll(() => page.getByRole('heading', { name: 'No model config loaded' }).isVisible())
+      .toBe(true)
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Try the sample config' }).isVisible())
+      .toBe(true)
     await screenshot(page, 'empty-light')
   })
 
@@ -83,7 +90,9 @@ describe('the downloads window', () => {
     expect(await statusOf(page, VAE)).toBe('installed')
     expect(await statusOf(page, BASE)).toBe('missing')
     expect(await page.getByRole('region', { name: 'Model config' }).innerText()).toContain('my-models.json')
-    await expect.poll(() => page.getByRole('button', { name: /Download missing/ }).innerText()).toContain('(5)')
+    await expect
+      .poll(() => page.getByRole('button', { name: /Download missing/ }).innerText())
+      .toContain('(5)')
     await screenshot(page, 'config-light')
   })
 
@@ -109,11 +118,16 @@ describe('the downloads window', () => {
     await limit.fill('abc')
     await limit.blur()
     // Checked as typed, with the field named.
-    await expect.poll(() => page.getByRole('form', { name: 'Settings' }).innerText()).toMatch(/must be|number/i)
+    await expect
+      .poll(() => page.getByRole('form', { name: 'Settings' }).innerText())
+      .toMatch(/must be|number/i)
     await limit.fill('3')
     await page.getByRole('button', { name: 'Save settings' }).click()
     await expect.poll(() => page.getByText('Saved.').isVisible()).toBe(true)
-    const file = JSON.parse(await readFile(`${session.home}/settings.json`, 'utf8')) as Record<string, unknown>
+    const file = JSON.parse(await readFile(`${session.home}/settings.json`, 'utf8')) as Record<
+      string,
+      unknown
+    >
     expect(file['bandwidthLimitBps']).toBe(3_000_000)
     await openScreen(page, 'Downloads')
   })
@@ -141,7 +155,9 @@ describe('the downloads window', () => {
     expect(await exists(localPath(JUGGERNAUT))).toBe(false)
     expect(await exists(`${localPath(JUGGERNAUT)}.part.json`)).toBe(false)
     // It can be fetched again later: the row offers it.
-    expect(await page.getByRole('button', { name: `Download ${JUGGERNAUT}`, exact: true }).isVisible()).toBe(true)
+    expect(await page.getByRole('button', { name: `Download ${JUGGERNAUT}`, exact: true }).isVisible()).toBe(
+      true,
+    )
 
     // Lift the limit (the running service takes it at once), then resume: it continues from where it was.
     await openScreen(page, 'Settings')

@@ -172,7 +172,8 @@ async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: n
         waitingForTokens = false
         lastActivity = performance.now()
       }
-      if (batchBytes >= WRITE_BATCH_BYTES || lastActivity - batchSince >= WRITE_BATCH_MAX_AGE_MS) await flush()
+      if (batchBytes >= WRITE_BATCH_BYTES || lastActivity - batchSince >= WRITE_BATCH_MAX_AGE_MS)
+        await flush()
     }
     await flush()
     await writer.drain()

@@ -36,7 +36,9 @@ export function App() {
           <QueuePanel
             id="queue-panel"
             className={`w-72 shrink-0 border-l border-zinc-200 bg-zinc-50 dark:border-zinc-700/70 dark:bg-zinc-850 ${
-              queueOpen ? 'absolute inset-y-0 right-0 z-30 shadow-xl min-[1200px]:static min-[1200px]:shadow-none' : 'max-[1199px]:hidden'
+              queueOpen
+                ? 'absolute inset-y-0 right-0 z-30 shadow-xl min-[1200px]:static min-[1200px]:shadow-none'
+                : 'max-[1199px]:hidden'
             }`}
           />
         )}
@@ -81,9 +83,15 @@ function ConfigDownloadButtons() {
         disabled={counts.missing === 0}
         onClick={() => void commands.downloadMissing('downloads')}
       >
-        Download missing <span className="muted tabular-nums">({counts.missing.toLocaleString('en-US')})</span>
+        Download missing{' '}
+        <span className="muted tabular-nums">({counts.missing.toLocaleString('en-US')})</span>
       </button>
-      <button type="button" className="btn" disabled={counts.total === 0} onClick={() => void commands.downloadAll()}>
+      <button
+        type="button"
+        className="btn"
+        disabled={counts.total === 0}
+        onClick={() => void commands.downloadAll()}
+      >
         Download all
       </button>
     </>

@@ -54,12 +54,22 @@ export function progressOf(page: Page, name: string): Promise<number> {
     .then(Number)
 }
 
-export async function waitForStatus(page: Page, name: string, status: string, timeout = 60_000): Promise<void> {
+export async function waitForStatus(
+  page: Page,
+  name: string,
+  status: string,
+  timeout = 60_000,
+): Promise<void> {
   await expect.poll(() => statusOf(page, name).catch(() => ''), { timeout, interval: 100 }).toBe(status)
 }
 
 /** Waits until the model's bar shows at least `percent`. */
-export async function waitForProgress(page: Page, name: string, percent: number, timeout = 60_000): Promise<void> {
+export async function waitForProgress(
+  page: Page,
+  name: string,
+  percent: number,
+  timeout = 60_000,
+): Promise<void> {
   await expect
     .poll(() => progressOf(page, name).catch(() => -1), { timeout, interval: 100 })
     .toBeGreaterThanOrEqual(percent)
@@ -85,6 +95,9 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /** Moves to a screen through the header's navigation. */
-export async function openScreen(page: Page, label: 'Downloads' | 'Browse source' | 'Settings'): Promise<void> {
+export async function openScreen(
+  page: Page,
+  label: 'Downloads' | 'Browse source' | 'Settings',
+): Promise<void> {
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: label }).click()
 }

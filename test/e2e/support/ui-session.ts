@@ -45,7 +45,10 @@ export interface UiSessionOptions {
 function waitForUiLine(child: ChildProcess, stderr: () => string, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! })
-    const timer = setTimeout(() => reject(new Error(`serve printed no UI line in time:\n${stderr()}`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new Error(`serve printed no UI line in time:\n${stderr()}`)),
+      timeoutMs,
+    )
     lines.on('line', (line) => {
       const m = /^UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/.exec(line)
       if (m) {

@@ -62,9 +62,12 @@ describe('the window', () => {
     fake.failWith('list', 'The WebSocket closed: is modeldl serve still running?', 'unavailable')
     const { user } = renderWindow(fake)
     await waitFor(() =>
-      expect(screen.getAllByRole('alert').map((a) => a.textContent).join('\n')).toContain(
-        'The WebSocket closed: is modeldl serve still running?',
-      ),
+      expect(
+        screen
+          .getAllByRole('alert')
+          .map((a) => a.textContent)
+          .join('\n'),
+      ).toContain('The WebSocket closed: is modeldl serve still running?'),
     )
     fake.handle('list', () => [])
     await user.click(screen.getByRole('button', { name: 'Try again' }))

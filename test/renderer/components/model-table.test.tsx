@@ -219,7 +219,9 @@ describe('ModelTable', () => {
       const row = rowOf('ae.safetensors')
       expect(statusIn(row)).toBe('installed')
       expect(
-        within(row).getByRole('progressbar', { name: 'ae.safetensors progress' }).getAttribute('aria-valuenow'),
+        within(row)
+          .getByRole('progressbar', { name: 'ae.safetensors progress' })
+          .getAttribute('aria-valuenow'),
       ).toBe('100')
     })
 

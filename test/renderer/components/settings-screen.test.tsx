@@ -50,7 +50,11 @@ describe('SettingsScreen', () => {
     it.each([
       ['Endpoint', '127.0.0.1:9000', 'Endpoint: must be a URL such as http://127.0.0.1:9000'],
       // A URL to zod ("minio:" read as a scheme), but not an address anyone meant.
-      ['Endpoint', 'minio:9000', 'Endpoint: must start with http:// or https://, such as http://127.0.0.1:9000'],
+      [
+        'Endpoint',
+        'minio:9000',
+        'Endpoint: must start with http:// or https://, such as http://127.0.0.1:9000',
+      ],
       ['Bucket', 'My_Bucket', 'Bucket: must be a bucket name (3-63 lower-case letters, digits, . or -)'],
       ['Source', 'https://bucket/models', 'Source: must be s3://bucket/prefix/'],
       ['Models root', 'models', 'Models root: must be an absolute path'],

@@ -214,7 +214,10 @@ describe('loading a config', () => {
     expect([...store.getState().models.keys()]).toEqual([other.id])
 
     // A later load of the same file is a new config (a new loadedAt): that one is applied.
-    fake.handle('openConfig', () => ({ ok: true, config: { ...config, loadedAt: '2026-12-01T10:05:00.000Z' } }))
+    fake.handle('openConfig', () => ({
+      ok: true,
+      config: { ...config, loadedAt: '2026-12-01T10:05:00.000Z' },
+    }))
     await commands.openConfigPath('/configs/b.json')
     expect(store.getState().models).not.toBe(fromEvent)
     expect(store.getState().config?.loadedAt).toBe('2026-12-01T10:05:00.000Z')

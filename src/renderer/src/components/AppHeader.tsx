@@ -26,7 +26,9 @@ export function AppHeader() {
   )
   return (
     <header className="flex h-11 shrink-0 items-center gap-4 border-b border-zinc-200 bg-zinc-50 px-3 dark:border-zinc-700/70 dark:bg-zinc-850">
-      <span className="font-semibold whitespace-nowrap text-zinc-900 dark:text-zinc-50">Model Downloader</span>
+      <span className="font-semibold whitespace-nowrap text-zinc-900 dark:text-zinc-50">
+        Model Downloader
+      </span>
       <nav aria-label="Screens" className="flex gap-1">
         {SCREENS.map(([key, label]) => (
           <button

@@ -31,9 +31,9 @@ export function BrowseScreen() {
       )}
       {!hasModels && scan.status === 'idle' && (
         <p className="muted px-4 py-6">
-          Enter an S3 prefix such as <code className="font-mono">s3://bucket/models/</code> and press Scan. Folders under it
-          become groups (<code className="font-mono">models/loras/x.safetensors</code> goes to the loras folder of the models
-          root), and each model shows whether it is already on this machine.
+          Enter an S3 prefix such as <code className="font-mono">s3://bucket/models/</code> and press Scan.
+          Folders under it become groups (<code className="font-mono">models/loras/x.safetensors</code> goes
+          to the loras folder of the models root), and each model shows whether it is already on this machine.
         </p>
       )}
     </div>
@@ -186,7 +186,8 @@ function BrowseActions() {
   const [pathFor, setPathFor] = useState<'new' | 'merge' | null>(null)
   const [path, setPath] = useState('')
   const [pathError, setPathError] = useState<string | null>(null)
-  const what = selected > 0 ? formatCount(selected, 'selected model') : `all ${formatCount(total, 'listed model')}`
+  const what =
+    selected > 0 ? formatCount(selected, 'selected model') : `all ${formatCount(total, 'listed model')}`
 
   const modelsToSave = () => {
     const s = store.getState()
@@ -220,10 +221,22 @@ function BrowseActions() {
       >
         Select all missing
       </button>
-      <button type="button" className="btn" disabled={total === 0} title={`Write ${what} to a new config file`} onClick={() => void begin('new')}>
+      <button
+        type="button"
+        className="btn"
+        disabled={total === 0}
+        title={`Write ${what} to a new config file`}
+        onClick={() => void begin('new')}
+      >
         Save as config
       </button>
-      <button type="button" className="btn" disabled={total === 0} title={`Add ${what} to an existing config file`} onClick={() => void begin('merge')}>
+      <button
+        type="button"
+        className="btn"
+        disabled={total === 0}
+        title={`Add ${what} to an existing config file`}
+        onClick={() => void begin('merge')}
+      >
         Add to config
       </button>
       {pathFor && (
@@ -259,7 +272,9 @@ function BrowseActions() {
           <button type="button" className="btn btn-quiet" onClick={() => setPathFor(null)}>
             Close
           </button>
-          {pathError && <span className="text-xs text-red-700 dark:text-red-400">Config path: {pathError}</span>}
+          {pathError && (
+            <span className="text-xs text-red-700 dark:text-red-400">Config path: {pathError}</span>
+          )}
         </form>
       )}
     </>

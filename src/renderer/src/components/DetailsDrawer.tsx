@@ -58,15 +58,41 @@ export function DetailsDrawer() {
   const lastModified = scanned?.lastModified ?? record?.objectLastModified
   const etag = scanned?.etag ?? record?.etag
   const rows: Array<[string, React.ReactNode]> = [
-    ['Status', <span key="s" className="inline-flex items-center gap-2"><StatusBadge status={status} />{hint && <span className="muted">{hint}</span>}</span>],
+    [
+      'Status',
+      <span key="s" className="inline-flex items-center gap-2">
+        <StatusBadge status={status} />
+        {hint && <span className="muted">{hint}</span>}
+      </span>,
+    ],
     ['Group', model?.group ?? record?.group],
     ['Size', model || record ? formatBytes(model?.expectedSize ?? record!.expectedSize) : undefined],
     ['S3 object', s3Uri && <code className="font-mono break-all">{s3Uri}</code>],
-    ['Local path', <code key="p" className="font-mono break-all">{model?.localPath ?? record?.localPath ?? drawer.id}</code>],
-    ['On disk', local ? `${LOCAL_WORDS[local.state]}${local.bytes !== undefined ? ` (${formatBytes(local.bytes)})` : ''}` : undefined],
-    ['SHA-256', (model?.sha256 ?? record?.sha256) && <code className="font-mono break-all">{model?.sha256 ?? record?.sha256}</code>],
+    [
+      'Local path',
+      <code key="p" className="font-mono break-all">
+        {model?.localPath ?? record?.localPath ?? drawer.id}
+      </code>,
+    ],
+    [
+      'On disk',
+      local
+        ? `${LOCAL_WORDS[local.state]}${local.bytes !== undefined ? ` (${formatBytes(local.bytes)})` : ''}`
+        : undefined,
+    ],
+    [
+      'SHA-256',
+      (model?.sha256 ?? record?.sha256) && (
+        <code className="font-mono break-all">{model?.sha256 ?? record?.sha256}</code>
+      ),
+    ],
     ['Config entry', model?.entryId],
-    ['Link to', (model?.symLinkedFrom ?? record?.linkTo) && <code className="font-mono break-all">{model?.symLinkedFrom ?? record?.linkTo}</code>],
+    [
+      'Link to',
+      (model?.symLinkedFrom ?? record?.linkTo) && (
+        <code className="font-mono break-all">{model?.symLinkedFrom ?? record?.linkTo}</code>
+      ),
+    ],
     // From the listing when browsing; from the transfer once downloaded (the object it was verified against).
     ['Last modified', lastModified && formatTime(lastModified)],
     ['ETag', etag && <code className="font-mono break-all">{etag}</code>],
@@ -76,10 +102,25 @@ export function DetailsDrawer() {
     ? [
         ['Downloaded', formatBytesPair(record.downloaded, record.totalSize || record.expectedSize)],
         ['Phase', record.status === 'progress' ? record.phase : undefined],
-        ['Verified by', record.status === 'completed' ? (record.verifiedBy?.length ? record.verifiedBy.join(', ') : 'size only') : undefined],
+        [
+          'Verified by',
+          record.status === 'completed'
+            ? record.verifiedBy?.length
+              ? record.verifiedBy.join(', ')
+              : 'size only'
+            : undefined,
+        ],
         ['Attempts', record.attempts.toLocaleString('en-US')],
         ['Automatic retries', record.autoRetries.toLocaleString('en-US')],
-        ['Error', record.errorCode && <span className="text-red-700 dark:text-red-400"><code className="font-mono">{record.errorCode}</code>{record.errorMessage && `: ${record.errorMessage}`}</span>],
+        [
+          'Error',
+          record.errorCode && (
+            <span className="text-red-700 dark:text-red-400">
+              <code className="font-mono">{record.errorCode}</code>
+              {record.errorMessage && `: ${record.errorMessage}`}
+            </span>
+          ),
+        ],
         ['Created', formatTime(record.createdAt)],
         ['Started', record.startedAt && formatTime(record.startedAt)],
         ['Finished', record.finishedAt && formatTime(record.finishedAt)],
@@ -97,7 +138,13 @@ export function DetailsDrawer() {
         <h2 className="min-w-0 flex-1 truncate font-semibold text-zinc-900 dark:text-zinc-50" title={name}>
           {name}
         </h2>
-        <button ref={closeButton} type="button" className="icon-btn" aria-label="Close details" onClick={closeDrawer}>
+        <button
+          ref={closeButton}
+          type="button"
+          className="icon-btn"
+          aria-label="Close details"
+          onClick={closeDrawer}
+        >
           <CloseIcon />
         </button>
       </div>

@@ -16,11 +16,13 @@ export function ConnectionState() {
   return (
     <div className="flex flex-1 items-center justify-center p-6">
       <div role="alert" className="max-w-lg text-center">
-        <h2 className="text-base font-semibold text-zinc-900 dark:text-zinc-50">The download service did not answer</h2>
+        <h2 className="text-base font-semibold text-zinc-900 dark:text-zinc-50">
+          The download service did not answer
+        </h2>
         <p className="muted mt-2">{connection.message}</p>
         <p className="muted mt-1">
-          If the window was opened by <code className="font-mono">modeldl serve --ui</code>, check that it is still
-          running, then try again.
+          If the window was opened by <code className="font-mono">modeldl serve --ui</code>, check that it is
+          still running, then try again.
         </p>
         <button type="button" className="btn btn-primary mt-4" onClick={() => void commands.reconnect()}>
           Try again
@@ -39,12 +41,17 @@ export function EmptyState() {
       <div className="max-w-lg text-center">
         <h2 className="text-base font-semibold text-zinc-900 dark:text-zinc-50">No model config loaded</h2>
         <p className="muted mt-2">
-          A model config lists what to fetch: each model&apos;s S3 path, local path and size, in the old system&apos;s
-          nested JSON or as a flat list. Drop a .json file anywhere in this window, or:
+          A model config lists what to fetch: each model&apos;s S3 path, local path and size, in the old
+          system&apos;s nested JSON or as a flat list. Drop a .json file anywhere in this window, or:
         </p>
         <div className="mt-4 flex flex-wrap justify-center gap-2">
           <OpenConfigButton className="btn btn-primary">Open a config…</OpenConfigButton>
-          <button type="button" className="btn" disabled={loading} onClick={() => void commands.openSampleConfig()}>
+          <button
+            type="button"
+            className="btn"
+            disabled={loading}
+            onClick={() => void commands.openSampleConfig()}
+          >
             Try the sample config
           </button>
           <button type="button" className="btn" onClick={() => setScreen('browse')}>

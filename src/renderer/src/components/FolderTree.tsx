@@ -33,7 +33,9 @@ export function FolderTree({ className = '' }: { className?: string }) {
           onClick={() => setFolder('browse', folderPrefix(uri, path))}
         >
           <span className="flex size-3.5 shrink-0 items-center justify-center text-zinc-400">
-            {hasChildren && <ChevronIcon open={path === '' || selected === path || selected.startsWith(`${path}/`)} />}
+            {hasChildren && (
+              <ChevronIcon open={path === '' || selected === path || selected.startsWith(`${path}/`)} />
+            )}
           </span>
           <span className="min-w-0 flex-1 truncate">{label}</span>
           <span className="muted shrink-0 text-xs tabular-nums">{count.toLocaleString('en-US')}</span>

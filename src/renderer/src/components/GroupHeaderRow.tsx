@@ -21,13 +21,21 @@ interface GroupHeaderRowProps {
   active: boolean
 }
 
-export const GroupHeaderRow = memo(function GroupHeaderRow({ view, group, shown, index, start, active }: GroupHeaderRowProps) {
+export const GroupHeaderRow = memo(function GroupHeaderRow({
+  view,
+  group,
+  shown,
+  index,
+  start,
+  active,
+}: GroupHeaderRowProps) {
   const summary = useAppStore(useShallow((s) => selectGroupSummary(s, view, group)))
   const toggleCollapsed = useAppStore((s) => s.toggleCollapsed)
   const store = useStoreApi()
   const percent = percentOf(summary.bytesOnDisk, summary.bytesTotal)
   const open = !summary.collapsed
-  const selectMissing = () => store.getState().setSelected(view, missingIds(store.getState(), view, group), true)
+  const selectMissing = () =>
+    store.getState().setSelected(view, missingIds(store.getState(), view, group), true)
   return (
     <div
       role="row"
@@ -57,15 +65,26 @@ export const GroupHeaderRow = memo(function GroupHeaderRow({ view, group, shown,
           {shown < summary.count && ` · ${shown.toLocaleString('en-US')} shown`}
         </span>
         <span className="ml-auto hidden shrink-0 text-xs tabular-nums sm:inline">
-          <span className="text-green-700 dark:text-green-400">{summary.installed.toLocaleString('en-US')} installed</span>
+          <span className="text-green-700 dark:text-green-400">
+            {summary.installed.toLocaleString('en-US')} installed
+          </span>
           {summary.active > 0 && (
-            <span className="text-accent dark:text-blue-400"> · {summary.active.toLocaleString('en-US')} in queue</span>
+            <span className="text-accent dark:text-blue-400">
+              {' '}
+              · {summary.active.toLocaleString('en-US')} in queue
+            </span>
           )}
           {summary.failed > 0 && (
-            <span className="text-red-700 dark:text-red-400"> · {summary.failed.toLocaleString('en-US')} failed</span>
+            <span className="text-red-700 dark:text-red-400">
+              {' '}
+              · {summary.failed.toLocaleString('en-US')} failed
+            </span>
           )}
         </span>
-        <span className="flex w-36 shrink-0 items-center gap-2 max-sm:ml-auto" title={`${percent}% of this group's bytes are on disk`}>
+        <span
+          className="flex w-36 shrink-0 items-center gap-2 max-sm:ml-auto"
+          title={`${percent}% of this group's bytes are on disk`}
+        >
           <ProgressBar label={`${group} group progress`} percent={percent} className="flex-1" />
           <span className="w-9 text-right text-xs tabular-nums">{percent}%</span>
         </span>

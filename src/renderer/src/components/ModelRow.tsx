@@ -9,7 +9,16 @@ import { selectRow, type RowView } from '../store/selectors'
 import { isOnDisk } from '../store/status'
 import { StatusBadge } from './StatusBadge'
 import { ProgressBar } from './ProgressBar'
-import { CancelIcon, CopyIcon, DownloadIcon, FolderIcon, InfoIcon, PauseIcon, ResumeIcon, RetryIcon } from './icons'
+import {
+  CancelIcon,
+  CopyIcon,
+  DownloadIcon,
+  FolderIcon,
+  InfoIcon,
+  PauseIcon,
+  ResumeIcon,
+  RetryIcon,
+} from './icons'
 
 export const ROW_HEIGHT = 36
 
@@ -67,7 +76,12 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
       <div role="cell">
         {row.hasRecord && row.status !== 'missing' && (
           <div className="flex items-center gap-2">
-            <ProgressBar label={`${row.name} progress`} percent={percent} status={row.status} className="flex-1" />
+            <ProgressBar
+              label={`${row.name} progress`}
+              percent={percent}
+              status={row.status}
+              className="flex-1"
+            />
             <span className="w-9 text-right text-xs tabular-nums">{percent}%</span>
           </div>
         )}
@@ -110,7 +124,9 @@ function TransferCell({ row }: { row: RowView }) {
       break
     case 'failed':
       title = row.error
-      content = <span className="text-red-700 dark:text-red-400">{row.error ?? 'failed without a reason'}</span>
+      content = (
+        <span className="text-red-700 dark:text-red-400">{row.error ?? 'failed without a reason'}</span>
+      )
       break
     case 'missing':
       if (row.hint === 'resumable') {
@@ -128,7 +144,17 @@ function TransferCell({ row }: { row: RowView }) {
 }
 
 /** Only the active row's controls are in the Tab order; arrow keys move between rows. */
-function RowActions({ view, id, row, tabbable }: { view: ViewKey; id: string; row: RowView; tabbable: boolean }) {
+function RowActions({
+  view,
+  id,
+  row,
+  tabbable,
+}: {
+  view: ViewKey
+  id: string
+  row: RowView
+  tabbable: boolean
+}) {
   const commands = useCommands()
   const canReveal = useAppStore((s) => s.appInfo?.capabilities.reveal ?? false)
   const openDrawer = useAppStore((s) => s.openDrawer)
@@ -146,11 +172,17 @@ function RowActions({ view, id, row, tabbable }: { view: ViewKey; id: string; ro
     </button>
   )
   // Hidden until the row is hovered or focused, but always in the page and reachable by keyboard.
-  const secondary = 'opacity-0 group-hover/row:opacity-100 group-focus-within/row:opacity-100 focus:opacity-100'
+  const secondary =
+    'opacity-0 group-hover/row:opacity-100 group-focus-within/row:opacity-100 focus:opacity-100'
   return (
     <>
       {(row.status === 'missing' || row.status === 'cancelled') &&
-        act(`Download ${name}`, <DownloadIcon />, () => void commands.download(view, [id]), 'text-accent dark:text-blue-400')}
+        act(
+          `Download ${name}`,
+          <DownloadIcon />,
+          () => void commands.download(view, [id]),
+          'text-accent dark:text-blue-400',
+        )}
       {(row.status === 'queued' || row.status === 'downloading') &&
         act(`Pause ${name}`, <PauseIcon />, () => void commands.pause([id]))}
       {row.status === 'paused' && act(`Resume ${name}`, <ResumeIcon />, () => void commands.resume([id]))}
@@ -161,7 +193,8 @@ function RowActions({ view, id, row, tabbable }: { view: ViewKey; id: string; ro
         (row.status === 'completed' || row.status === 'installed') &&
         act(`Reveal ${name} in folder`, <FolderIcon />, () => void commands.reveal(id))}
       <span className={`flex ${secondary}`}>
-        {row.s3Uri && act(`Copy S3 path of ${name}`, <CopyIcon />, () => void commands.copyText(row.s3Uri, row.s3Uri))}
+        {row.s3Uri &&
+          act(`Copy S3 path of ${name}`, <CopyIcon />, () => void commands.copyText(row.s3Uri, row.s3Uri))}
         {act(`Details for ${name}`, <InfoIcon />, () => openDrawer(view, id))}
       </span>
     </>

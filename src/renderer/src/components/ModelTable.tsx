@@ -29,7 +29,13 @@ export function ModelTable({ view, label }: { view: ViewKey; label: string }) {
 
   const items = useMemo(
     () =>
-      buildListItems({ models, groups, view: { filterText, folder, statusFilter, sort, collapsed }, statuses, local }),
+      buildListItems({
+        models,
+        groups,
+        view: { filterText, folder, statusFilter, sort, collapsed },
+        statuses,
+        local,
+      }),
     [models, groups, filterText, folder, statusFilter, sort, collapsed, statuses, local],
   )
 
@@ -191,7 +197,8 @@ export function ModelTable({ view, label }: { view: ViewKey; label: string }) {
 
 function NoRows({ view }: { view: ViewKey }) {
   const filtering = useAppStore(
-    (s) => s.views[view].filterText !== '' || s.views[view].statusFilter !== 'all' || s.views[view].folder !== '',
+    (s) =>
+      s.views[view].filterText !== '' || s.views[view].statusFilter !== 'all' || s.views[view].folder !== '',
   )
   const setFilterText = useAppStore((s) => s.setFilterText)
   const setStatusFilter = useAppStore((s) => s.setStatusFilter)

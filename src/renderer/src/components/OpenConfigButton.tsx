@@ -8,7 +8,13 @@ export async function loadConfigFile(file: File, load: (name: string, text: stri
   await load(file.name, await file.text())
 }
 
-export function OpenConfigButton({ className = 'btn', children }: { className?: string; children: ReactNode }) {
+export function OpenConfigButton({
+  className = 'btn',
+  children,
+}: {
+  className?: string
+  children: ReactNode
+}) {
   const dialogs = useAppStore((s) => s.appInfo?.capabilities.dialogs ?? false)
   const loading = useAppStore((s) => s.configLoading)
   const commands = useCommands()

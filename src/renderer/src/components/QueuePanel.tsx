@@ -33,7 +33,11 @@ export function QueuePanel({ id, className = '' }: { id?: string; className?: st
   const [confirming, setConfirming] = useState(false)
   const shown = order.slice(0, QUEUE_SHOWN)
   return (
-    <aside id={id} aria-label="Download queue" className={`flex min-h-0 flex-col overflow-x-hidden ${className}`}>
+    <aside
+      id={id}
+      aria-label="Download queue"
+      className={`flex min-h-0 flex-col overflow-x-hidden ${className}`}
+    >
       <div className="border-b border-zinc-200 px-3 py-2 dark:border-zinc-700/70">
         <div className="flex items-baseline gap-2">
           <h2 className="font-semibold text-zinc-900 dark:text-zinc-50">Queue</h2>
@@ -70,7 +74,9 @@ export function QueuePanel({ id, className = '' }: { id?: string; className?: st
       </div>
       <BatchSummary />
       {order.length === 0 ? (
-        <p className="muted px-3 py-4 text-xs">Nothing in the queue. Tick models and press Download selected.</p>
+        <p className="muted px-3 py-4 text-xs">
+          Nothing in the queue. Tick models and press Download selected.
+        </p>
       ) : (
         <ol aria-label="Queued downloads" className="min-h-0 flex-1 overflow-y-auto py-1">
           {shown.map((id, i) => (
@@ -94,8 +100,8 @@ export function QueuePanel({ id, className = '' }: { id?: string; className?: st
             void commands.cancelAll()
           }}
         >
-          {formatCount(order.length, 'download')} will stop and their partial files will be deleted. Models already on
-          disk stay.
+          {formatCount(order.length, 'download')} will stop and their partial files will be deleted. Models
+          already on disk stay.
         </ConfirmDialog>
       )}
     </aside>
@@ -117,7 +123,10 @@ function BatchSummary() {
   const percent = percentOf(batch.bytesDone, batch.bytesTotal)
   const running = done < batch.models
   return (
-    <section aria-label="Latest batch" className="border-b border-zinc-200 px-3 py-2 text-xs dark:border-zinc-700/70">
+    <section
+      aria-label="Latest batch"
+      className="border-b border-zinc-200 px-3 py-2 text-xs dark:border-zinc-700/70"
+    >
       <div className="flex items-baseline gap-2 tabular-nums">
         <span className="font-medium text-zinc-900 dark:text-zinc-100">
           {batch.completed.toLocaleString('en-US')} of {formatCount(batch.models, 'model')} done
@@ -140,7 +149,15 @@ function BatchSummary() {
   )
 }
 
-const QueueItem = memo(function QueueItem({ id, position, last }: { id: string; position: number; last: boolean }) {
+const QueueItem = memo(function QueueItem({
+  id,
+  position,
+  last,
+}: {
+  id: string
+  position: number
+  last: boolean
+}) {
   const item = useAppStore(useShallow((s) => selectQueueItem(s, id)))
   const commands = useCommands()
   const percent = percentOf(item.downloaded, item.total)

@@ -4,7 +4,13 @@ import { useEffect, useId, useMemo, useState, type ReactNode } from 'react'
 import type { TestConnectionResult } from '../../../shared/api-contract'
 import type { SettingsView } from '../../../shared/settings'
 import { errorMessage } from '../lib/format'
-import { checkDraft, draftFrom, isEmptyPatch, type DraftField, type SettingsDraft } from '../lib/settings-form'
+import {
+  checkDraft,
+  draftFrom,
+  isEmptyPatch,
+  type DraftField,
+  type SettingsDraft,
+} from '../lib/settings-form'
 import { useAppStore, useCommands } from '../store/context'
 
 export function SettingsScreen() {
@@ -100,7 +106,12 @@ function SettingsForm({ view }: { view: SettingsView }) {
       )}
     </Field>
   )
-  const check_ = (field: 'forcePathStyle' | 'notifications' | 'compressedSiblings', label: string, help?: ReactNode, disabled = false) => (
+  const check_ = (
+    field: 'forcePathStyle' | 'notifications' | 'compressedSiblings',
+    label: string,
+    help?: ReactNode,
+    disabled = false,
+  ) => (
     <Field label={label} help={help} error={errorOf(field)} inline>
       {(a11y) => (
         <input
@@ -128,12 +139,22 @@ function SettingsForm({ view }: { view: SettingsView }) {
       <div className="min-h-0 flex-1 overflow-y-auto">
         <div className="mx-auto max-w-3xl px-4 py-4">
           <Section title="S3 source">
-            {text('endpoint', 'Endpoint', 'Empty for AWS; a URL for MinIO, R2, B2 or another S3-compatible store.', {
-              placeholder: 'https://s3.example.com',
-            })}
-            {text('region', 'Region', 'Empty to take it from the AWS configuration (AWS_REGION, the profile).', {
-              placeholder: 'us-east-1',
-            })}
+            {text(
+              'endpoint',
+              'Endpoint',
+              'Empty for AWS; a URL for MinIO, R2, B2 or another S3-compatible store.',
+              {
+                placeholder: 'https://s3.example.com',
+              },
+            )}
+            {text(
+              'region',
+              'Region',
+              'Empty to take it from the AWS configuration (AWS_REGION, the profile).',
+              {
+                placeholder: 'us-east-1',
+              },
+            )}
             {text('bucket', 'Bucket', 'Used for config paths that name no bucket (the old AWS_BUCKET_NAME).')}
             {text('profile', 'AWS profile', 'A profile from ~/.aws/config; empty for the default chain.')}
             {check_('forcePathStyle', 'Path-style addressing', 'Needed by most self-hosted stores (MinIO).')}
@@ -157,14 +178,25 @@ function SettingsForm({ view }: { view: SettingsView }) {
           </Section>
           <Section title="Local folders">
             {text('modelsRoot', 'Models root', 'Every local path must sit inside it.')}
-            {text('networkVolume', 'NETWORK_VOLUME', 'Replaces {{NETWORK_VOLUME}} in configs; empty to use the environment variable.')}
+            {text(
+              'networkVolume',
+              'NETWORK_VOLUME',
+              'Replaces {{NETWORK_VOLUME}} in configs; empty to use the environment variable.',
+            )}
           </Section>
           <Section title="Transfers">
             {text('concurrency', 'Downloads at once', '1 to 64.', { inputMode: 'numeric' })}
-            {text('connectionsPerFile', 'Connections per file', '0 picks for you: 1 for a local endpoint, 4 otherwise.', {
+            {text(
+              'connectionsPerFile',
+              'Connections per file',
+              '0 picks for you: 1 for a local endpoint, 4 otherwise.',
+              {
+                inputMode: 'numeric',
+              },
+            )}
+            {text('partSizeMiB', 'Part size (MiB)', 'Bytes per ranged request: 5 to 5120 MiB.', {
               inputMode: 'numeric',
             })}
-            {text('partSizeMiB', 'Part size (MiB)', 'Bytes per ranged request: 5 to 5120 MiB.', { inputMode: 'numeric' })}
             {text('bandwidthMBps', 'Bandwidth limit (MB/s)', 'Shared by every download; 0 for no limit.', {
               inputMode: 'decimal',
             })}
@@ -176,8 +208,16 @@ function SettingsForm({ view }: { view: SettingsView }) {
               notificationsAvailable ? undefined : 'Only the desktop app can show system notifications.',
               !notificationsAvailable,
             )}
-            {check_('compressedSiblings', 'Use compressed copies', 'Fetch <key>.tar.zst instead when the store has one, and unpack it.')}
-            {text('modelExtensions', 'Model file types', 'What Browse source lists as models, separated by commas.')}
+            {check_(
+              'compressedSiblings',
+              'Use compressed copies',
+              'Fetch <key>.tar.zst instead when the store has one, and unpack it.',
+            )}
+            {text(
+              'modelExtensions',
+              'Model file types',
+              'What Browse source lists as models, separated by commas.',
+            )}
           </Section>
         </div>
       </div>
@@ -199,7 +239,12 @@ function SettingsForm({ view }: { view: SettingsView }) {
           >
             Revert
           </button>
-          <button type="button" className="btn" disabled={testing || !!check.errors.endpoint || !!check.errors.bucket} onClick={() => void test()}>
+          <button
+            type="button"
+            className="btn"
+            disabled={testing || !!check.errors.endpoint || !!check.errors.bucket}
+            onClick={() => void test()}
+          >
             {testing ? 'Testing…' : 'Test connection'}
           </button>
           <div className="min-w-0 flex-1 text-right" aria-live="polite">
@@ -222,8 +267,9 @@ function SettingsForm({ view }: { view: SettingsView }) {
             className={`mx-auto mt-2 max-w-3xl ${testResult.ok ? 'text-green-700 dark:text-green-400' : 'text-red-700 dark:text-red-400'}`}
           >
             {testResult.ok ? 'Connection works' : 'Connection failed'}
-            {testResult.elapsedMs > 0 && <span className="tabular-nums"> ({testResult.elapsedMs} ms)</span>}:{' '}
-            {testResult.message}
+            {testResult.elapsedMs > 0 && (
+              <span className="tabular-nums"> ({testResult.elapsedMs} ms)</span>
+            )}: {testResult.message}
           </p>
         )}
       </div>
@@ -240,7 +286,9 @@ interface InputProps {
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
     <fieldset className="mb-5">
-      <legend className="mb-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">{title}</legend>
+      <legend className="mb-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase dark:text-zinc-400">
+        {title}
+      </legend>
       <div className="flex flex-col gap-3">{children}</div>
     </fieldset>
   )
@@ -272,7 +320,10 @@ function Field({
   const control = children({ id, 'aria-invalid': !!error, 'aria-describedby': describedBy })
   return (
     <div className="grid grid-cols-1 gap-x-4 gap-y-1 sm:grid-cols-[12rem_1fr]">
-      <label htmlFor={id} className={`font-medium text-zinc-800 dark:text-zinc-200 ${inline ? 'sm:pt-0' : 'sm:pt-1'}`}>
+      <label
+        htmlFor={id}
+        className={`font-medium text-zinc-800 dark:text-zinc-200 ${inline ? 'sm:pt-0' : 'sm:pt-1'}`}
+      >
         {label}
       </label>
       <div className="min-w-0">
@@ -337,7 +388,9 @@ function CredentialsFields({
             Access keys stored encrypted by this app
           </label>
           {!view.keyStorage.available && (
-            <p className="muted text-xs">Keys cannot be stored here: {view.keyStorage.reason ?? 'no secure storage on this machine.'}</p>
+            <p className="muted text-xs">
+              Keys cannot be stored here: {view.keyStorage.reason ?? 'no secure storage on this machine.'}
+            </p>
           )}
           {error && <p className="text-xs text-red-700 dark:text-red-400">Credentials: {error}</p>}
         </div>
@@ -347,7 +400,11 @@ function CredentialsFields({
           <Field
             label="Access key id"
             error={errorOf('accessKeyId')}
-            help={hint ? `Stored: ${hint}… Type new keys to replace them.` : 'Stored encrypted; never shown again.'}
+            help={
+              hint
+                ? `Stored: ${hint}… Type new keys to replace them.`
+                : 'Stored encrypted; never shown again.'
+            }
           >
             {(a11y) => (
               <input

@@ -46,7 +46,12 @@ function ToastItem({ toast }: { toast: Toast }) {
       }`}
     >
       <p className="min-w-0 flex-1 break-words">{toast.message}</p>
-      <button type="button" className="icon-btn -mr-1 size-6" aria-label="Dismiss message" onClick={() => dismiss(toast.id)}>
+      <button
+        type="button"
+        className="icon-btn -mr-1 size-6"
+        aria-label="Dismiss message"
+        onClick={() => dismiss(toast.id)}
+      >
         <CloseIcon />
       </button>
     </div>

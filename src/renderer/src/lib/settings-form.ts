@@ -1,7 +1,12 @@
 // The settings form's text fields and the patch they make. Validation is the shared SettingsPatchSchema
 // (the same one the service applies), plus what a text box adds: numbers that are not numbers, and keys
 // that only make sense together.
-import { SettingsPatchSchema, type AppSettings, type SettingsPatch, type SettingsView } from '../../../shared/settings'
+import {
+  SettingsPatchSchema,
+  type AppSettings,
+  type SettingsPatch,
+  type SettingsView,
+} from '../../../shared/settings'
 
 export interface SettingsDraft {
   endpoint: string
@@ -175,7 +180,10 @@ function changedPart(full: SettingsPatch, current: AppSettings): SettingsPatch {
   for (const [key, value] of Object.entries(full)) {
     if (key === 's3') continue
     const before = (current as unknown as Record<string, unknown>)[key]
-    const same = Array.isArray(value) && Array.isArray(before) ? value.join('\n') === before.join('\n') : value === before
+    const same =
+      Array.isArray(value) && Array.isArray(before)
+        ? value.join('\n') === before.join('\n')
+        : value === before
     if (!same) (changed as Record<string, unknown>)[key] = value
   }
   return changed

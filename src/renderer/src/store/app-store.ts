@@ -249,7 +249,12 @@ export function createAppStore(initial: Partial<UiSlice> = {}): AppStore {
           // A selection or an open drawer that points at models of the previous config means nothing now.
           const selected = new Set([...s.views.downloads.selected].filter((id) => models.has(id)))
           return {
-            config: { source: config.source, format: config.format, sources: config.sources, loadedAt: config.loadedAt },
+            config: {
+              source: config.source,
+              format: config.format,
+              sources: config.sources,
+              loadedAt: config.loadedAt,
+            },
             configProblem: null,
             models,
             groups: indexGroups(config.models),
@@ -289,7 +294,8 @@ export function createAppStore(initial: Partial<UiSlice> = {}): AppStore {
               inOrder.add(r.id)
             }
             // The service verified the file before calling it complete: installed until the disk says otherwise.
-            if (r.status === 'completed' && before?.status !== 'completed') local.set(r.id, { state: 'installed' })
+            if (r.status === 'completed' && before?.status !== 'completed')
+              local.set(r.id, { state: 'installed' })
           }
           return {
             records,
@@ -312,7 +318,9 @@ export function createAppStore(initial: Partial<UiSlice> = {}): AppStore {
             records.set(m.id, { ...r, ...m })
             if (r.status !== m.status) recordStatus.set(m.id, m.status)
           }
-          return touched ? { records, recordStatus: recordStatus.result, batch: tick.batch } : { batch: tick.batch }
+          return touched
+            ? { records, recordStatus: recordStatus.result, batch: tick.batch }
+            : { batch: tick.batch }
         }),
 
       setBatch: (batch) => set({ batch }),
@@ -325,7 +333,10 @@ export function createAppStore(initial: Partial<UiSlice> = {}): AppStore {
         }),
 
       scanStarting: (uri, allTypes) =>
-        set({ scan: { ...idleScan(uri, allTypes), status: 'starting' }, views: { ...get().views, browse: emptyView() } }),
+        set({
+          scan: { ...idleScan(uri, allTypes), status: 'starting' },
+          views: { ...get().views, browse: emptyView() },
+        }),
 
       scanStarted: (scanId) => {
         const { scan } = get()
@@ -364,7 +375,11 @@ export function createAppStore(initial: Partial<UiSlice> = {}): AppStore {
         }),
 
       scanCancelled: () =>
-        set((s) => (s.scan.status === 'starting' || s.scan.status === 'running' ? { scan: { ...s.scan, status: 'cancelled', early: [] } } : {})),
+        set((s) =>
+          s.scan.status === 'starting' || s.scan.status === 'running'
+            ? { scan: { ...s.scan, status: 'cancelled', early: [] } }
+            : {},
+        ),
 
       scanFailed: (error) => set((s) => ({ scan: { ...s.scan, status: 'failed', error, early: [] } })),
 

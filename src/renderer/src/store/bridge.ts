@@ -37,7 +37,9 @@ export function connectBridge(api: Api, store: AppStore): () => void {
     api.onChanged((change) => {
       const { records } = state()
       // A model entering the queue may have been placed anywhere in it (a retry keeps its old place).
-      const entering = change.records.some((r) => r.status === 'queued' && records.get(r.id)?.status !== 'queued')
+      const entering = change.records.some(
+        (r) => r.status === 'queued' && records.get(r.id)?.status !== 'queued',
+      )
       state().applyChanged(change)
       if (entering) scheduleListRefresh()
     }),
@@ -58,7 +60,11 @@ export function connectBridge(api: Api, store: AppStore): () => void {
 }
 
 /** Everything the window needs at start, asked for at once; the window is usable when it all answered. */
-export async function loadInitial(api: Api, store: AppStore, closed: () => boolean = () => false): Promise<void> {
+export async function loadInitial(
+  api: Api,
+  store: AppStore,
+  closed: () => boolean = () => false,
+): Promise<void> {
   const state = () => store.getState()
   state().setConnection({ state: 'connecting' })
   try {

@@ -9,7 +9,12 @@ import type {
   SaveConfigResult,
   TestConnectionResult,
 } from '../../../shared/api-contract'
-import type { EnqueueEntry, EnqueueResult, ModelSelector, MovePosition } from '../../../shared/service-contract'
+import type {
+  EnqueueEntry,
+  EnqueueResult,
+  ModelSelector,
+  MovePosition,
+} from '../../../shared/service-contract'
 import type { SettingsPatch, SettingsView } from '../../../shared/settings'
 import { errorMessage, formatCount } from '../lib/format'
 import type { AppStore, ConfigMeta, ViewKey } from './app-store'
@@ -51,7 +56,8 @@ export function describeEnqueue(result: EnqueueResult, asked: number): string {
   const parts: string[] = []
   if (result.queued.length > 0) parts.push(`Queued ${formatCount(result.queued.length, 'model')}`)
   if (result.alreadyQueued.length > 0) parts.push(`${result.alreadyQueued.length} already in the queue`)
-  if (result.alreadyComplete.length > 0) parts.push(`${result.alreadyComplete.length} already complete on disk`)
+  if (result.alreadyComplete.length > 0)
+    parts.push(`${result.alreadyComplete.length} already complete on disk`)
   if (result.linked.length > 0) parts.push(`${result.linked.length} will be linked to another copy`)
   if (parts.length === 0) return `Nothing to queue among ${formatCount(asked, 'model')}`
   return parts.join(' · ')
@@ -103,7 +109,8 @@ export function createCommands(api: Api, store: AppStore) {
       }
       // The config:changed event usually brought this very config first (the service tells every window):
       // applying thousands of models a second time would block the window for nothing.
-      if (!isCurrentConfig(state().config, state().models.size, result.config)) state().applyConfig(result.config)
+      if (!isCurrentConfig(state().config, state().models.size, result.config))
+        state().applyConfig(result.config)
       state().setScreen('downloads')
       void api.recentConfigs().then(state().setRecent, () => {})
       return true
@@ -170,12 +177,16 @@ export function createCommands(api: Api, store: AppStore) {
 
     openConfigDialog: () => applyConfigResult(() => api.openConfigDialog()),
     openConfigPath: (path: string) => applyConfigResult(() => api.openConfig({ path })),
-    loadConfigText: (name: string, text: string) => applyConfigResult(() => api.loadConfigText({ name, text })),
+    loadConfigText: (name: string, text: string) =>
+      applyConfigResult(() => api.loadConfigText({ name, text })),
     openSampleConfig: () => applyConfigResult(() => api.openSampleConfig()),
 
     /** Stat every model of the config again (after files were moved by hand). */
     async refreshLocal(): Promise<void> {
-      const models = [...state().models.values()].map((m) => ({ localPath: m.localPath, expectedSize: m.expectedSize }))
+      const models = [...state().models.values()].map((m) => ({
+        localPath: m.localPath,
+        expectedSize: m.expectedSize,
+      }))
       if (models.length === 0) return
       try {
         state().mergeLocal(await api.statLocal({ models }))
@@ -197,7 +208,10 @@ export function createCommands(api: Api, store: AppStore) {
         await navigator.clipboard.writeText(text)
         state().pushToast('info', `Copied ${what}`)
       } catch {
-        state().pushToast('error', `Could not copy ${what}: the browser refused clipboard access. Select it in the details panel instead.`)
+        state().pushToast(
+          'error',
+          `Could not copy ${what}: the browser refused clipboard access. Select it in the details panel instead.`,
+        )
       }
     },
 
@@ -228,7 +242,8 @@ export function createCommands(api: Api, store: AppStore) {
         }
         state().scanStarted(scanId)
       } catch (e) {
-        const code = e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : 'error'
+        const code =
+          e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : 'error'
         state().scanFailed({ code, message: errorMessage(e) })
       }
     },

@@ -22,7 +22,11 @@ export function indexGroups(models: Iterable<ModelInfo>): GroupIndex {
  * Adds a page of models to an index without copying the groups the page does not touch, so a listing
  * of tens of thousands of keys streams in without quadratic work per page.
  */
-export function appendToGroups(index: GroupIndex, models: readonly ModelInfo[], known: ReadonlySet<string>): GroupIndex {
+export function appendToGroups(
+  index: GroupIndex,
+  models: readonly ModelInfo[],
+  known: ReadonlySet<string>,
+): GroupIndex {
   if (models.length === 0) return index
   const added = new Map<string, string[]>()
   for (const m of models) {

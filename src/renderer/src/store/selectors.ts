@@ -5,7 +5,15 @@ import { placeInRoot } from '../lib/format'
 import type { ModelRecord, ModelStatus } from '../../../shared/service-contract'
 import type { AppState, ViewKey, ViewState } from './app-store'
 import type { GroupIndex } from './groups'
-import { deriveStatus, isActive, isMissing, isOnDisk, STATUS_RANK, type DisplayStatus, type StatusView } from './status'
+import {
+  deriveStatus,
+  isActive,
+  isMissing,
+  isOnDisk,
+  STATUS_RANK,
+  type DisplayStatus,
+  type StatusView,
+} from './status'
 
 type ModelsOf = Pick<AppState, 'models' | 'groups' | 'scan'>
 
