@@ -77,6 +77,10 @@ describe('ModelTable', () => {
     const row = rowOf('ae.safetensors')
     const cells = within(row).getAllByRole('cell')
     expect(cells.some((c) => c.getAttribute('title') === vae.localPath)).toBe(true)
+    // The name's tooltip carries it too, for tables too narrow for the path column.
+    expect(cells.find((c) => c.textContent === 'ae.safetensors')?.getAttribute('title')).toBe(
+      `ae.safetensors\n${vae.localPath}`,
+    )
     expect(cells.some((c) => c.textContent === '300 MB')).toBe(true)
   })
 

@@ -61,7 +61,12 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
           tabIndex={active ? 0 : -1}
         />
       </div>
-      <div role="cell" className="truncate font-medium text-zinc-900 dark:text-zinc-100" title={row.name}>
+      <div
+        role="cell"
+        className="truncate font-medium text-zinc-900 dark:text-zinc-100"
+        // The path column is left out of narrower tables: the full path is always here on hover.
+        title={`${row.name}\n${row.localPath}`}
+      >
         {row.name}
       </div>
       <div role="cell" className="path-cell muted truncate font-mono text-xs" title={row.localPath}>
