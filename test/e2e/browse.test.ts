@@ -2,7 +2,7 @@
 // worker and s3rver: scan a prefix, see its folders and what this machine already has, pick two
 // missing models, download them and see them installed in both views, save the listing as a config
 // that the config loader reads back, and get an explanation when a source cannot be listed.
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -136,6 +136,15 @@ describe('browsing an S3 source', () => {
     await waitForStatus(page, SCHNELL, 'completed', 10_000)
     await waitForStatus(page, PIXEL, 'completed', 10_000)
     expect(await groupHeading(page, 'loras').innerText()).toContain('1 model · 0 missing')
+    await openScreen(page, 'Browse source')
+  })
+
+  it('notices a model deleted by hand (the models folder is watched) in both views', async () => {
+    await rm(pathOf(PIXEL))
+    await waitForStatus(page, PIXEL, 'missing', 15_000)
+    await openScreen(page, 'Downloads')
+    await waitForStatus(page, PIXEL, 'missing', 5_000)
+    expect(await groupHeading(page, 'loras').innerText()).toContain('1 model · 1 missing')
     await openScreen(page, 'Browse source')
   })
 

@@ -76,6 +76,29 @@ describe('the downloads window', () => {
     await screenshot(page, 'empty-light')
   })
 
+  it('rejects a config with bad entries, naming each entry and field, and loads nothing from it', async () => {
+    const file = `${session.work}/broken.json`
+    const config = nestedConfig(MODELS)
+    const lora = config['loras']!['detail_tweaker_xl'] as Record<string, unknown>
+    lora['modelSize'] = 'six megabytes'
+    const vae = config['vae']!['sdxl_vae'] as Record<string, unknown>
+    vae['localPath'] = '/etc/cron.d/sdxl_vae.safetensors'
+    await writeFile(file, JSON.stringify(config))
+    await page.getByLabel('Model config file').first().setInputFiles(file)
+    const problems = page.getByRole('list', { name: 'Config problems' })
+    await expect.poll(() => problems.innerText().catch(() => '')).toContain('loras/detail_tweaker_xl')
+    const text = await problems.innerText()
+    expect(text).toMatch(/loras\/detail_tweaker_xl\s+modelSize/)
+    expect(text).toMatch(/vae\/sdxl_vae\s+localPath/)
+    expect(await page.getByRole('region', { name: 'Model config' }).innerText()).toContain(
+      'The config was not loaded.',
+    )
+    // Nothing from it: still the empty state, no table.
+    expect(await page.getByRole('table').count()).toBe(0)
+    await screenshot(page, 'config-problems-light')
+    await page.getByRole('button', { name: 'Dismiss config problems' }).click()
+  })
+
   it('opens a config in the old nested format and shows its groups with their missing counts', async () => {
     const file = `${session.work}/my-models.json`
     await writeFile(file, JSON.stringify(nestedConfig(MODELS), null, 2))

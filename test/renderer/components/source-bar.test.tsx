@@ -104,8 +104,11 @@ describe('SourceBar', () => {
     it('shows the message and every problem with its entry and field', () => {
       renderBar((s) => s.getState().setConfigProblem({ message: 'The config has 2 bad entries.', issues }))
       const alert = screen.getByRole('alert')
-      expect(alert.textContent).toContain('The config was not loaded. The config has 2 bad entries.')
-      expect(alert.textContent).toContain('Fix these entries and open it again')
+      // A count, not the service's message (which lists the same problems again).
+      expect(alert.textContent).toContain(
+        'The config was not loaded. 2 problems in its entries. Fix these and open it again:',
+      )
+      expect(alert.textContent).not.toContain('The config has 2 bad entries.')
       const problems = within(screen.getByRole('list', { name: 'Config problems' })).getAllByRole('listitem')
       expect(problems.map((li) => [...li.children].map((c) => c.textContent))).toEqual([
         ['loras/detail', 'modelSize', 'must be a number of bytes'],
@@ -145,7 +148,10 @@ describe('SourceBar', () => {
       const { user, fake } = renderBar()
       fake.handle('loadConfigText', () => ({ ok: false, message: 'The config has 2 bad entries.', issues }))
       await user.upload(screen.getByLabelText('Model config file'), new File(['{}'], 'bad.json'))
-      expect((await screen.findByRole('alert')).textContent).toContain('The config has 2 bad entries.')
+      expect((await screen.findByRole('alert')).textContent).toContain('2 problems in its entries.')
+      expect(
+        within(screen.getByRole('list', { name: 'Config problems' })).getAllByRole('listitem'),
+      ).toHaveLength(2)
     })
   })
 })

@@ -101,8 +101,11 @@ function ConfigProblemPanel() {
     >
       <div className="flex items-start gap-2">
         <p className="flex-1">
-          <strong className="font-semibold">The config was not loaded.</strong> {problem.message}
-          {problem.issues.length > 0 && ' Fix these entries and open it again:'}
+          <strong className="font-semibold">The config was not loaded.</strong>{' '}
+          {/* The service's message lists every problem too: with the list below, a count is enough. */}
+          {problem.issues.length > 0
+            ? `${formatCount(problem.issues.length, 'problem')} in its entries. Fix these and open it again:`
+            : problem.message}
         </p>
         <button
           type="button"
