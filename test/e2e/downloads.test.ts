@@ -152,6 +152,7 @@ describe('the downloads window', () => {
       unknown
     >
     expect(file['bandwidthLimitBps']).toBe(3_000_000)
+    await screenshot(page, 'settings-light')
     await openScreen(page, 'Downloads')
   })
 

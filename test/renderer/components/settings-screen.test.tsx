@@ -267,11 +267,11 @@ describe('SettingsScreen', () => {
       renderSettings({
         view: settingsView(
           {},
-          { available: false, reason: 'no OS keychain is available (install gnome-keyring)' },
+          { available: false, reason: 'No OS keychain is available (install gnome-keyring).' },
         ),
       })
       expect(
-        screen.getByText('Keys cannot be stored here: no OS keychain is available (install gnome-keyring)'),
+        screen.getByText('Keys cannot be stored here. No OS keychain is available (install gnome-keyring).'),
       ).toBeTruthy()
       expect(keysRadio().disabled).toBe(true)
       expect(chainRadio().checked).toBe(true)

@@ -389,7 +389,8 @@ function CredentialsFields({
           </label>
           {!view.keyStorage.available && (
             <p className="muted text-xs">
-              Keys cannot be stored here: {view.keyStorage.reason ?? 'no secure storage on this machine.'}
+              Keys cannot be stored here.{' '}
+              {view.keyStorage.reason ?? 'This machine has no secure storage for them.'}
             </p>
           )}
           {error && <p className="text-xs text-red-700 dark:text-red-400">Credentials: {error}</p>}
