@@ -1,14 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { desktopHandlers, isInsideFolder, type DesktopHandlerDeps } from '../../src/main/desktop-handlers'
-import {
-  ApiError,
-  type AppInfo,
-  type ApiHandlers,
-  type ConfigLoadResult,
-} from '../../src/shared/api-contract'
+import { type AppInfo, type ApiHandlers, type ConfigLoadResult } from '../../src/shared/api-contract'
 import type { ModelRecord } from '../../src/shared/service-contract'
 import { fake, FakeBrowserWindow, resetFakeElectron } from './support/fake-electron'
 import { modelRecord } from './support/records'
+import { apiRejection as rejection } from '../support/api-rejection'
 
 vi.mock('electron', async () => (await import('./support/fake-electron')).electronModule)
 
@@ -41,15 +37,6 @@ function setUp(records: ModelRecord[] = [], win: FakeBrowserWindow | null = null
     documentsDir: '/home/me/Documents',
   }
   return { handlers: desktopHandlers(deps), loadConfigFile }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const err = await promise.then(
-    () => new Error('expected a rejection'),
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(ApiError)
-  return err as ApiError
 }
 
 beforeEach(() => resetFakeElectron())

@@ -7,7 +7,6 @@ import { FileSettingsStore } from '../../../src/core/app/settings-store'
 import type { DownloadService } from '../../../src/core/service/download-service'
 import { statePaths } from '../../../src/core/service/state-paths'
 import {
-  ApiError,
   type EventChannel,
   type EventContract,
   type LoadedConfig,
@@ -17,6 +16,7 @@ import { ROOT } from '../../support/built'
 import { startS3Server, TEST_CREDENTIALS, type TestS3Server } from '../../support/s3-server'
 import { tempDirs } from '../../support/temp'
 import { openService } from '../service/service-harness'
+import { apiRejection as rejection } from '../../support/api-rejection'
 
 const MiB = 1024 * 1024
 const SIZES = { vae: 2 * MiB + 5, lora: 1 * MiB }
@@ -37,15 +37,6 @@ function nestedConfig(overrides: Record<string, unknown> = {}): unknown {
     vae: { ae: { ...m('models/vae/ae.safetensors', 'vae', 'ae.safetensors', SIZES.vae), ...overrides } },
     loras: { detail: m('models/loras/detail.safetensors', 'loras', 'detail.safetensors', SIZES.lora) },
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const err = await promise.then(
-    () => new Error('expected a rejection'),
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(ApiError)
-  return err as ApiError
 }
 
 describe('the window backend against a real DownloadService, worker and s3rver', () => {

@@ -8,25 +8,14 @@ import {
   defaultModelsRoot,
   FileSettingsStore,
 } from '../../../src/core/app/settings-store'
-import { ApiError } from '../../../src/shared/api-contract'
 import type { SettingsView } from '../../../src/shared/settings'
 import { tempDirs } from '../../support/temp'
+import { apiRejection as rejection } from '../../support/api-rejection'
 
 const temp = tempDirs()
 afterEach(() => temp.cleanup())
 
 const MiB = 1024 * 1024
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(ApiError)
-  return err as ApiError
-}
 
 describe('settings defaults and patches (shared by the app and the CLI)', () => {
   it('puts the models root under NETWORK_VOLUME/ComfyUI/models, else ~/models; MODELDL_MODELS_ROOT wins', () => {

@@ -5,10 +5,10 @@ import { defaultAppSettings } from '../../../src/core/app/settings-store'
 import { ElectronSettingsStore } from '../../../src/main/settings/electron-settings-store'
 import { keyStorageStatus } from '../../../src/main/settings/key-storage'
 import { SETTINGS_LAYOUT_SEMVER, storeSchema } from '../../../src/main/settings/settings-schema'
-import { ApiError } from '../../../src/shared/api-contract'
 import type { SettingsView } from '../../../src/shared/settings'
 import { tempDirs } from '../../support/temp'
 import { FakeSafeStorage } from '../support/fake-electron'
+import { apiRejection as rejection } from '../../support/api-rejection'
 
 // electron-store is the real one, on real files. Node loads it outside Vitest's module graph, so it
 // imports the real `electron` npm package, which in plain Node only exports the binary's path and tries
@@ -38,15 +38,6 @@ const open = (platform: NodeJS.Platform = 'linux') =>
 const file = () => join(dir, 'settings.json')
 const fileText = () => readFile(file(), 'utf8')
 const fileJson = async () => JSON.parse(await fileText()) as Record<string, unknown>
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const err = await promise.then(
-    () => new Error('expected a rejection'),
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(ApiError)
-  return err as ApiError
-}
 
 const withKeys = { s3: { credentials: 'keys' as const, accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET } }
 
