@@ -23,16 +23,9 @@ import { missingIds, modelsOf } from './selectors'
 
 export type Commands = ReturnType<typeof createCommands>
 
+/** What the service queues for a model: its ModelInfo without the window's ids. */
 function toEntry(m: ModelInfo): EnqueueEntry {
-  const entry: EnqueueEntry = {
-    group: m.group,
-    modelName: m.modelName,
-    s3Uri: m.s3Uri,
-    localPath: m.localPath,
-    expectedSize: m.expectedSize,
-  }
-  if (m.sha256) entry.sha256 = m.sha256
-  if (m.symLinkedFrom) entry.symLinkedFrom = m.symLinkedFrom
+  const { id: _id, entryId: _entryId, ...entry } = toModelInfo(m)
   return entry
 }
 
