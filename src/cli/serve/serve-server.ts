@@ -14,7 +14,8 @@ import { bridgeWebSocket, type BridgedBackend } from './ws-bridge'
 /** src/renderer/index.html's policy, for when no UI is served (and so no index.html to read it from). */
 export const DEFAULT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-  "connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; " +
+  // 'self' covers the page's own WebSocket (ws: on the same host and port, as CSP Level 3 has it).
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; " +
   "form-action 'none'; frame-ancestors 'none'"
 
 /** config:load carries up to 64 MiB of JSON text, which JSON escaping can grow. */
