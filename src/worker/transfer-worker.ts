@@ -1,17 +1,22 @@
+import type { S3Client } from '@aws-sdk/client-s3'
 import { BandwidthLimiter } from '../core/transfer/bandwidth-limiter'
 import { TransferError, TransferStopped } from '../core/transfer/errors'
-import { TransferPool } from '../core/transfer/transfer-pool'
-import type { TransferJob } from '../shared/transfer'
+import { createS3Client } from '../core/transfer/s3-client'
+import { runModelTransfer } from '../core/transfer/model-transfer'
+import { resolveTuning } from '../core/transfer/tuning'
+import type { StopReason, TransferJob, TransferTuning } from '../shared/transfer'
 import type { HostToWorker } from '../shared/worker-protocol'
 import type { WorkerPort } from './port'
 
 /**
- * Runs any number of transfers at once for one host, on one TransferPool (one S3 client, one
- * bandwidth limiter, jobs keyed by id), and reports each job's end over the port.
+ * Runs any number of transfers at once for one host. Jobs are keyed by id in a Map, so a cancel or
+ * pause reaches the right AbortController; one S3 client and one bandwidth limiter serve them all.
  */
 export class TransferWorker {
-  private pool: TransferPool | null = null
+  private client: S3Client | null = null
+  private tuning: TransferTuning | null = null
   private readonly limiter = new BandwidthLimiter()
+  private readonly jobs = new Map<string, { controller: AbortController; done: Promise<void> }>()
   private shuttingDown = false
 
   constructor(private readonly port: WorkerPort) {}
@@ -19,24 +24,17 @@ export class TransferWorker {
   handle(message: HostToWorker): void {
     switch (message.type) {
       case 'configure':
-        this.pool?.close()
-        this.pool = new TransferPool(
-          message.s3,
-          message.tuning,
-          { ...process.env, ...message.env },
-          {
-            onProgress: (progress) => this.port.send({ type: 'progress', progress }),
-            log: (level, text) => this.port.send({ type: 'log', level, message: text }),
-          },
-          this.limiter,
-        )
+        this.client?.destroy()
+        this.client = createS3Client(message.s3, message.tuning, { ...process.env, ...message.env })
+        this.tuning = resolveTuning(message.tuning, message.s3, { ...process.env, ...message.env })
+        this.limiter.setRate(message.tuning.bandwidthLimitBps)
         return
       case 'start':
         this.start(message.job)
         return
       case 'cancel':
       case 'pause':
-        this.pool?.stop(message.id, message.type === 'cancel' ? 'cancelled' : 'paused')
+        this.stop(message.id, message.type === 'cancel' ? 'cancelled' : 'paused')
         return
       case 'set-bandwidth':
         this.limiter.setRate(message.bytesPerSecond)
@@ -51,13 +49,13 @@ export class TransferWorker {
   async shutdown(): Promise<void> {
     if (this.shuttingDown) return
     this.shuttingDown = true
-    await this.pool?.pauseAll()
+    for (const id of this.jobs.keys()) this.stop(id, 'paused')
+    await Promise.allSettled([...this.jobs.values()].map((j) => j.done))
     process.exit(0)
   }
 
   private start(job: TransferJob): void {
-    const pool = this.pool
-    if (!pool) {
+    if (!this.client || !this.tuning) {
       this.port.send({
         type: 'failed',
         id: job.id,
@@ -67,8 +65,16 @@ export class TransferWorker {
       })
       return
     }
-    if (pool.has(job.id) || this.shuttingDown) return
-    pool.run(job).then(
+    if (this.jobs.has(job.id) || this.shuttingDown) return
+    const controller = new AbortController()
+    const done = runModelTransfer(job, {
+      client: this.client,
+      tuning: this.tuning,
+      limiter: this.limiter,
+      signal: controller.signal,
+      onProgress: (progress) => this.port.send({ type: 'progress', progress }),
+      log: (level, message) => this.port.send({ type: 'log', level, message: `[${job.id}] ${message}` }),
+    }).then(
       (result) => this.port.send({ type: 'done', id: job.id, result }),
       (err: unknown) => {
         if (err instanceof TransferStopped) {
@@ -87,5 +93,13 @@ export class TransferWorker {
         }
       },
     )
+    this.jobs.set(job.id, {
+      controller,
+      done: done.finally(() => this.jobs.delete(job.id)),
+    })
+  }
+
+  private stop(id: string, reason: StopReason): void {
+    this.jobs.get(id)?.controller.abort(reason)
   }
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { TransferError, TransferStopped } from '../../core/transfer/errors'
 import { formatBytes } from '../../core/transfer/preflight'
 import { parseS3Uri } from '../../core/transfer/s3-uri'
-import { TransferPool } from '../../core/transfer/transfer-pool'
+import { WorkerHost } from '../../core/worker-host'
 import {
   DEFAULT_TUNING,
   type TransferJob,
@@ -44,11 +44,7 @@ function parsePositive(text: string, flag: string): number {
   return n
 }
 
-/**
- * Runs the transfers in this process: with no queue to share, a worker process would only add its
- * start (a second Node and a second copy of the SDK, ~0.2 s) to every command.
- */
-export async function getCommand(argv: string[], _workerEntry?: string): Promise<number> {
+export async function getCommand(argv: string[], workerEntry: string): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -95,20 +91,17 @@ export async function getCommand(argv: string[], _workerEntry?: string): Promise
   }
   const concurrency = values.jobs ? parsePositive(values.jobs, '--jobs') : 4
 
+  const host = new WorkerHost({ entry: workerEntry, s3: {}, tuning })
   const reporter = new ProgressReporter(values.json ? 'json' : values.quiet ? 'quiet' : 'text', jobs)
-  // The SDK warns on every start under Node 20; the README states the supported Node versions once.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
-  const pool = new TransferPool({}, tuning, process.env, {
-    onProgress: (p) => reporter.progress(p),
-    log: (level, message) => {
-      if (!values.quiet) console.error(`${level}: ${message}`)
-    },
+  host.on('progress', (p) => reporter.progress(p))
+  host.on('log', (level, message) => {
+    if (level !== 'debug' && !values.quiet) console.error(`${level}: ${message}`)
   })
   let interrupted = false
   const onSigint = (): void => {
     interrupted = true
     reporter.line('Pausing: partial files are kept and the next run resumes them.')
-    for (const j of jobs) pool.stop(j.id, 'paused')
+    for (const j of jobs) host.pause(j.id)
   }
   process.on('SIGINT', onSigint)
 
@@ -118,13 +111,13 @@ export async function getCommand(argv: string[], _workerEntry?: string): Promise
     while (next < jobs.length && !interrupted) {
       const job = jobs[next++]!
       try {
-        const result = await pool.run(job)
+        const result = await host.run(job)
         reporter.done(job, result)
       } catch (err) {
         failures++
         if (err instanceof TransferStopped) reporter.failed(job, err.reason, err.message)
         else if (err instanceof TransferError) reporter.failed(job, err.code, err.message)
-        else reporter.failed(job, 'internal', err instanceof Error ? err.message : String(err))
+        else reporter.failed(job, 'internal', String(err))
       }
     }
   }
@@ -132,7 +125,7 @@ export async function getCommand(argv: string[], _workerEntry?: string): Promise
     await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, runNext))
   } finally {
     process.off('SIGINT', onSigint)
-    pool.close()
+    await host.shutdown()
   }
   return failures === 0 && !interrupted ? 0 : 1
 }
