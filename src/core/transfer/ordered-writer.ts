@@ -2,8 +2,24 @@ import type { FileHandle } from 'node:fs/promises'
 import { diskFull, notWritable } from './preflight'
 
 /**
- * Writes batches of socket chunks at their file offsets with several writes in flight on libuv's
- * thread pool, so the socket keeps being read while earlier bytes go to the page cache. Completions
+ * The last write queued on each file. Writes to one file are issued one after another: the kernel
+ * serialises them on the inode lock anyway, and thread-pool threads waiting for that lock spin on it.
+ */
+const fileTails = new WeakMap<FileHandle, Promise<unknown>>()
+
+function writeInTurn(fh: FileHandle, chunks: Buffer[], offset: number): Promise<{ bytesWritten: number }> {
+  const io = (fileTails.get(fh) ?? Promise.resolve()).then(() => fh.writev(chunks, offset))
+  fileTails.set(
+    fh,
+    io.catch(() => undefined),
+  )
+  return io
+}
+
+/**
+ * Writes batches of socket chunks at their file offsets with several writes queued for libuv's
+ * thread pool (issued one at a time per file), so the socket keeps being read while earlier bytes
+ * go to the page cache. Completions
  * are reported in order, so "written up to" is always a prefix the sidecar can record.
  */
 export class OrderedWriter {
@@ -22,12 +38,19 @@ export class OrderedWriter {
     return this.failure !== null
   }
 
-  /** Queues a write; waits only when maxInFlight writes are already under way. */
-  async write(chunks: Buffer[], offset: number, length: number): Promise<void> {
-    if (this.failure !== null) throw this.failure
-    const io = this.fh.writev(chunks, offset).then(({ bytesWritten }) => {
+  /**
+   * Queues a write; waits only when maxInFlight writes are already under way. `release` runs once the
+   * bytes are no longer needed (written or failed), so their buffer can be reused.
+   */
+  async write(chunks: Buffer[], offset: number, length: number, release?: () => void): Promise<void> {
+    if (this.failure !== null) {
+      release?.()
+      throw this.failure
+    }
+    const io = writeInTurn(this.fh, chunks, offset).then(({ bytesWritten }) => {
       if (bytesWritten !== length) throw Object.assign(new Error('short write'), { code: 'ENOSPC' })
     })
+    if (release) io.then(release, release)
     const done = this.tail
       .then(() => io)
       .then(

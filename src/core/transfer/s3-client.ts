@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https'
 import { S3Client } from '@aws-sdk/client-s3'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { S3Settings, TransferTuning } from '../../shared/transfer'
+import { FastHttpHandler } from './fast-http-handler'
 
 type Env = Record<string, string | undefined>
 
@@ -52,11 +53,15 @@ export function createS3Client(
     responseChecksumValidation: 'WHEN_REQUIRED',
     // One retry policy, ours: it resumes a range from its last byte, which the SDK's cannot.
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
-      connectionTimeout: tuning.connectTimeoutMs,
-      socketTimeout: tuning.stallTimeoutMs,
-    }),
+    // Object bodies over our own HTTP/1.1 connections (see FastHttpHandler), all else over the SDK's.
+    requestHandler: new FastHttpHandler(
+      new NodeHttpHandler({
+        httpAgent: new HttpAgent(agentOptions),
+        httpsAgent: new HttpsAgent(agentOptions),
+        connectionTimeout: tuning.connectTimeoutMs,
+        socketTimeout: tuning.stallTimeoutMs,
+      }),
+      { connectTimeoutMs: tuning.connectTimeoutMs, socketTimeoutMs: tuning.stallTimeoutMs },
+    ),
   })
 }
