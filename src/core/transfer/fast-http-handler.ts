@@ -25,12 +25,14 @@ const MAX_ERROR_BODY_BYTES = 1024 * 1024
  */
 export class FastHttpHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' }
-  private readonly pool = new Http1Pool()
+  private readonly pool: Http1Pool
 
   constructor(
     private readonly fallback: NodeHttpHandler,
-    private readonly timeouts: { connectTimeoutMs: number; socketTimeoutMs: number },
-  ) {}
+    private readonly timeouts: { connectTimeoutMs: number; socketTimeoutMs: number; ca?: string | Buffer },
+  ) {
+    this.pool = new Http1Pool(timeouts.ca)
+  }
 
   handle(request: SdkRequest, options: FastBodyOptions = {}): Promise<{ response: SdkResponse }> {
     const body = request.body as unknown

@@ -43,7 +43,7 @@ export class Http1Connection {
   onIdleClose: (() => void) | null = null
   requests = 0
 
-  constructor(origin: Origin, connectTimeoutMs: number) {
+  constructor(origin: Origin, connectTimeoutMs: number, ca?: string | Buffer) {
     this.key = originKey(origin)
     const host = origin.hostname.replace(/^\[(.*)\]$/, '$1')
     const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES)
@@ -59,6 +59,7 @@ export class Http1Connection {
       onread,
       ALPNProtocols: ['http/1.1'],
       ...(isIP(host) ? {} : { servername: host }),
+      ...(ca ? { ca } : {}),
     }
     this.socket =
       origin.protocol === 'https:' ? tlsConnect(tlsOptions) : netConnect({ host, port: origin.port, onread })
@@ -196,6 +197,9 @@ export class Http1Pool {
   private readonly idle = new Map<string, Http1Connection[]>()
   private closed = false
 
+  /** `ca`: certificates to trust instead of Node's (tests; the system's come from NODE_EXTRA_CA_CERTS). */
+  constructor(private readonly ca?: string | Buffer) {}
+
   /** An idle connection to the origin, else a new one; `reused` tells which. */
   take(origin: Origin, connectTimeoutMs: number): { conn: Http1Connection; reused: boolean } {
     if (this.closed) throw new Error('The HTTP connection pool is closed')
@@ -208,7 +212,7 @@ export class Http1Pool {
         return { conn, reused: true }
       }
     }
-    return { conn: new Http1Connection(origin, connectTimeoutMs), reused: false }
+    return { conn: new Http1Connection(origin, connectTimeoutMs, this.ca), reused: false }
   }
 
   /** Back to the pool after a complete response, or closed. */
