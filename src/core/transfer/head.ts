@@ -1,6 +1,13 @@
-import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  type GetObjectCommandOutput,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3'
 import type { ChecksumAlgorithm } from '../../shared/transfer'
 import { TransferError, throwIfStopped } from './errors'
+import type { FastBodyOptions } from './fast-http-handler'
 import { waitBeforeRetry } from './retry'
 import { classifyS3Error } from './s3-errors'
 import { formatS3Uri, type S3Location } from './s3-uri'
@@ -50,7 +57,79 @@ export async function headObject(
   }
 }
 
-export function describeHead(out: HeadObjectCommandOutput, loc: S3Location): ObjectInfo {
+/** What a HEAD and a GET of the whole object both answer about it. */
+type ObjectHeaders = Pick<
+  HeadObjectCommandOutput,
+  | 'ContentLength'
+  | 'ETag'
+  | 'LastModified'
+  | 'Restore'
+  | 'StorageClass'
+  | 'ArchiveStatus'
+  | 'ChecksumType'
+  | 'ChecksumSHA256'
+  | 'ChecksumCRC64NVME'
+  | 'ChecksumCRC32'
+  | 'ChecksumCRC32C'
+  | 'ChecksumSHA1'
+  | 'ServerSideEncryption'
+  | 'SSECustomerAlgorithm'
+>
+
+/**
+ * A GET of the whole object in place of a HEAD, for a fetch that is one stream anyway: its answer
+ * carries what the HEAD would (size, ETag, checksums), and its body is the download. Errors map as
+ * a HEAD's do (404, 403, expired credentials; an archived object answers InvalidObjectState), and
+ * transient ones are retried the same way.
+ */
+export async function openObject(
+  client: S3Client,
+  loc: S3Location,
+  signal: AbortSignal,
+  maxAttempts: number,
+): Promise<{ info: ObjectInfo; response: GetObjectCommandOutput }> {
+  const options: FastBodyOptions = { abortSignal: signal, fastBody: true }
+  for (let failures = 1; ; failures++) {
+    let out: GetObjectCommandOutput
+    try {
+      out = await client.send(
+        withChecksumMode(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key })),
+        options,
+      )
+    } catch (err) {
+      throwIfStopped(signal)
+      const e = classifyS3Error(err, formatS3Uri(loc), 'GET')
+      if (!e.retryable || failures >= maxAttempts) throw e
+      await waitBeforeRetry(failures, signal)
+      continue
+    }
+    try {
+      return { info: describeHead(out, loc), response: out }
+    } catch (err) {
+      ;(out.Body as { destroy?(): void } | undefined)?.destroy?.()
+      throw err
+    }
+  }
+}
+
+/**
+ * Asks for the checksum headers with `x-amz-checksum-mode: ENABLED` on the wire only: the command's
+ * ChecksumMode member would also make the SDK validate the body as it streams, a second hash (in
+ * JavaScript for CRC64NVME) of bytes we verify ourselves.
+ */
+function withChecksumMode(command: GetObjectCommand): GetObjectCommand {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> }
+      if (request.headers) request.headers['x-amz-checksum-mode'] = 'ENABLED'
+      return next(args)
+    },
+    { step: 'build', name: 'modeldlChecksumModeHeader' },
+  )
+  return command
+}
+
+export function describeHead(out: ObjectHeaders, loc: S3Location): ObjectInfo {
   const object = formatS3Uri(loc)
   if (out.ContentLength === undefined || !out.ETag) {
     throw new TransferError('server_error', `The server's answer for ${object} has no size or ETag`, true)
@@ -83,7 +162,7 @@ function base64ToHex(b64: string): string {
  * A checksum we can recompute from the bytes alone. COMPOSITE checksums (multipart "checksum of
  * checksums", value ending in -N) need the part boundaries, so they are not used.
  */
-function fullObjectChecksum(out: HeadObjectCommandOutput): ObjectChecksum | null {
+function fullObjectChecksum(out: ObjectHeaders): ObjectChecksum | null {
   const composite = out.ChecksumType === 'COMPOSITE'
   const candidates: Array<[ChecksumAlgorithm, string | undefined]> = [
     ['sha256', out.ChecksumSHA256],

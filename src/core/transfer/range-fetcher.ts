@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
 import type { TransferTuning } from '../../shared/transfer'
 import type { BandwidthLimiter } from './bandwidth-limiter'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
@@ -62,14 +62,23 @@ export interface RangeFetchContext {
  * Fetches [start, end) into the file. Transient failures retry with exponential backoff and jitter,
  * resuming from the last byte written, not from the range's start.
  */
-export async function fetchRange(ctx: RangeFetchContext, start: number, end: number): Promise<void> {
+export async function fetchRange(
+  ctx: RangeFetchContext,
+  start: number,
+  end: number,
+  /** An answer to a GET of the whole object already under way (see openObject): the first attempt. */
+  opened?: GetObjectCommandOutput,
+): Promise<void> {
   const cursor = { pos: start }
   let failures = 0
+  let first = opened
   for (;;) {
     throwIfStopped(ctx.signal)
     const before = cursor.pos
+    const response = first
+    first = undefined
     try {
-      await fetchOnce(ctx, cursor, end)
+      await fetchOnce(ctx, cursor, end, response)
       if (cursor.pos >= end) return
       throw new TransferError(
         'network',
@@ -93,7 +102,12 @@ export async function fetchRange(ctx: RangeFetchContext, start: number, end: num
   }
 }
 
-async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: number): Promise<void> {
+async function fetchOnce(
+  ctx: RangeFetchContext,
+  cursor: { pos: number },
+  end: number,
+  opened: GetObjectCommandOutput | undefined,
+): Promise<void> {
   const whole = cursor.pos === 0 && end === ctx.size
   const attempt = new AbortController()
   const onOuterAbort = (): void => attempt.abort(ctx.signal.reason)
@@ -161,7 +175,11 @@ async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: n
       if (batchFill === batch.length) (waits ??= []).push(flush()!)
     }
     received += piece.length
-    if (batch !== null && lastActivity - batchSince >= WRITE_BATCH_MAX_AGE_MS) (waits ??= []).push(flush()!)
+    // Under a bandwidth limit, an eighth of a second's worth is written at once (the first read of
+    // an answer may be a large one), so the bar moves several times a second.
+    const limitedBatch = ctx.limiter.rate > 0 ? Math.max(64 * 1024, ctx.limiter.rate / 8) : WRITE_BATCH_BYTES
+    if (batch !== null && (batchFill >= limitedBatch || lastActivity - batchSince >= WRITE_BATCH_MAX_AGE_MS))
+      (waits ??= []).push(flush()!)
     if (ctx.limiter.rate > 0) {
       waitingForTokens = true
       const tokens = ctx.limiter.take(piece.length, attempt.signal).then(() => {
@@ -175,15 +193,19 @@ async function fetchOnce(ctx: RangeFetchContext, cursor: { pos: number }, end: n
   let body: Readable | undefined
   try {
     const options: FastBodyOptions = { abortSignal: attempt.signal, fastBody: true }
-    const out = await ctx.client.send(
-      new GetObjectCommand({
-        Bucket: ctx.loc.bucket,
-        Key: ctx.loc.key,
-        IfMatch: ctx.etag,
-        ...(whole ? {} : { Range: `bytes=${cursor.pos}-${end - 1}` }),
-      }),
-      options,
-    )
+    // The body comes first in the finally below's care, so an opened answer is never left unread.
+    body = opened?.Body as Readable | undefined
+    const out =
+      opened ??
+      (await ctx.client.send(
+        new GetObjectCommand({
+          Bucket: ctx.loc.bucket,
+          Key: ctx.loc.key,
+          IfMatch: ctx.etag,
+          ...(whole ? {} : { Range: `bytes=${cursor.pos}-${end - 1}` }),
+        }),
+        options,
+      ))
     checkResponse(
       ctx,
       out.$metadata.httpStatusCode,

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { type FileHandle, lstat, open, rename, rm, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { S3Client } from '@aws-sdk/client-s3'
+import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
 import type {
   ChecksumAlgorithm,
   TransferJob,
@@ -14,7 +14,7 @@ import { fsyncDir } from '../fs/atomic-write'
 import type { BandwidthLimiter } from './bandwidth-limiter'
 import { ByteRanges } from './byte-ranges'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
-import { headObject, type ObjectInfo } from './head'
+import { headObject, openObject, type ObjectInfo } from './head'
 import { checkDestination, checkFreeSpace, formatBytes, notWritable } from './preflight'
 import { ProgressMeter } from './progress-meter'
 import { fetchRange } from './range-fetcher'
@@ -55,10 +55,15 @@ export async function runTransfer(job: TransferJob, ctx: TransferContext): Promi
   const meter = new ProgressMeter(job.id, (p) => ctx.onProgress?.(p))
   const loc = parseS3Uri(job.s3Uri)
   const object = formatS3Uri(loc)
+  // The answer of a GET that stood in for the HEAD: its body is the first (and only) range.
+  let opened: GetObjectCommandOutput | undefined
   try {
     throwIfStopped(ctx.signal)
     meter.setPhase('head')
-    let info = await headObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts)
+    let info: ObjectInfo
+    if (await isOneFreshStream(job, ctx.tuning)) {
+      ;({ info, response: opened } = await openObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts))
+    } else info = await headObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts)
     if (job.expectedSize !== undefined && job.expectedSize !== info.size) {
       throw new TransferError(
         'size_mismatch',
@@ -68,13 +73,18 @@ export async function runTransfer(job: TransferJob, ctx: TransferContext): Promi
     await checkDestination(job.localPath)
     // A verification failure or an object that changed mid-way earns one fresh start, not more.
     for (let round = 1; ; round++) {
+      const first = opened
+      opened = undefined
       try {
-        return await fetchVerifyCommit(job, ctx, loc, object, info, meter, started, round > 1)
+        return await fetchVerifyCommit(job, ctx, loc, object, info, meter, started, round > 1, first)
       } catch (err) {
         if (!(err instanceof StartOver) || round >= 2) throw err instanceof StartOver ? err.cause : err
         ctx.log?.('warn', `${err.message}; starting ${object} again from zero`)
         await removePartFiles(job.localPath)
         info = await headObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts)
+      } finally {
+        // Unread if the fetch failed before its first range (free space, the .part file): closed.
+        destroyBody(first)
       }
     }
   } catch (err) {
@@ -84,7 +94,30 @@ export async function runTransfer(job: TransferJob, ctx: TransferContext): Promi
       throw new TransferStopped(reason)
     }
     throw err
+  } finally {
+    // Not consumed (a size mismatch, a bad path, a stop): its connection is closed, not left waiting.
+    destroyBody(opened)
   }
+}
+
+/** Closes an answer's body (a no-op once it was read to its end). */
+function destroyBody(response: GetObjectCommandOutput | undefined): void {
+  ;(response?.Body as { destroy?(): void } | undefined)?.destroy?.()
+}
+
+/**
+ * Whether the fetch will be one GET of the whole object, so that GET can stand in for the HEAD: one
+ * connection per file (the default for a server on this machine), or an object known to fit in one
+ * part; and no resume data, whose ETag must be checked before any range is planned.
+ */
+async function isOneFreshStream(job: TransferJob, tuning: TransferTuning): Promise<boolean> {
+  const oneStream =
+    tuning.connectionsPerFile === 1 || (job.expectedSize !== undefined && job.expectedSize <= tuning.partSize)
+  if (!oneStream) return false
+  return !(await lstat(sidecarPath(job.localPath)).then(
+    () => true,
+    () => false,
+  ))
 }
 
 async function fetchVerifyCommit(
@@ -96,6 +129,7 @@ async function fetchVerifyCommit(
   meter: ProgressMeter,
   started: number,
   fresh: boolean,
+  opened?: GetObjectCommandOutput,
 ): Promise<TransferResult> {
   const dir = dirname(job.localPath)
   const part = partPath(job.localPath)
@@ -148,6 +182,11 @@ async function fetchVerifyCommit(
     }
 
     const ranges = planRanges(info.size, done, ctx.tuning.partSize, ctx.tuning.connectionsPerFile)
+    // The opened GET covers the whole object: it serves a plan of one range from 0 to the end.
+    const [only] = ranges
+    let firstResponse =
+      ranges.length === 1 && only?.start === 0 && only.end === info.size ? opened : undefined
+    if (!firstResponse) destroyBody(opened)
     // The first failure stops the sibling connections at once instead of letting them finish their parts.
     const fetching = new AbortController()
     const relayStop = (): void => fetching.abort(ctx.signal.reason)
@@ -158,6 +197,8 @@ async function fetchVerifyCommit(
       try {
         while (next < ranges.length && !fetching.signal.aborted) {
           const r = ranges[next++]!
+          const response = firstResponse
+          firstResponse = undefined
           await fetchRange(
             {
               client: ctx.client,
@@ -184,6 +225,7 @@ async function fetchVerifyCommit(
             },
             r.start,
             r.end,
+            response,
           )
         }
       } catch (err) {
