@@ -18,6 +18,8 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           cli: resolve('src/cli/index.ts'),
+          // Forks the worker for `modeldl get` before cli.js loads (bin/modeldl.js); a few KB.
+          prefork: resolve('src/worker/prefork.ts'),
         },
       },
     },

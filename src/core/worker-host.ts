@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process'
+import { fork, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import type {
   S3Settings,
@@ -27,12 +27,18 @@ export interface WorkerProcess {
 /** Starts the worker entry: child_process.fork here, Electron's utilityProcess.fork in src/main. */
 export type WorkerLauncher = (entry: string, env: Record<string, string>) => WorkerProcess
 
-export const forkLauncher: WorkerLauncher = (entry, env) => {
-  const child = fork(entry, [], {
+export const forkLauncher: WorkerLauncher = (entry, env) => wrapChild(forkWorker(entry, env))
+
+/** The worker as child_process.fork starts it (the CLI, the tests). */
+export function forkWorker(entry: string, env: Record<string, string>): ChildProcess {
+  return fork(entry, [], {
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   })
+}
+
+export function wrapChild(child: ChildProcess): WorkerProcess {
   return {
     pid: child.pid,
     send: (m) => {

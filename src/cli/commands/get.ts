@@ -4,6 +4,7 @@ import { TransferError, TransferStopped } from '../../core/transfer/errors'
 import { formatBytes } from '../../core/transfer/preflight'
 import { parseS3Uri } from '../../core/transfer/s3-uri'
 import { WorkerHost } from '../../core/worker-host'
+import { preforkedLauncher } from '../../core/worker-prefork'
 import {
   DEFAULT_TUNING,
   type TransferJob,
@@ -91,7 +92,8 @@ export async function getCommand(argv: string[], workerEntry: string): Promise<n
   }
   const concurrency = values.jobs ? parsePositive(values.jobs, '--jobs') : 4
 
-  const host = new WorkerHost({ entry: workerEntry, s3: {}, tuning })
+  // The worker bin/modeldl.js forked while this bundle loaded, if any (else a new one).
+  const host = new WorkerHost({ entry: workerEntry, s3: {}, tuning, launcher: preforkedLauncher })
   const reporter = new ProgressReporter(values.json ? 'json' : values.quiet ? 'quiet' : 'text', jobs)
   host.on('progress', (p) => reporter.progress(p))
   host.on('log', (level, message) => {
