@@ -153,12 +153,15 @@ export const DEFAULT_CLIENTS = ['curl', 'aws', 'rclone', 'rclone-nocheck', 'ours
 
 /**
  * The environment every client runs with: the S3 credentials and endpoint, nothing from the
- * caller's AWS or rclone setup, no proxy (all traffic stays on 127.0.0.1).
+ * caller's AWS or rclone setup or Node options, no proxy (all traffic stays on 127.0.0.1).
  */
 export function clientEnv(server, tmpDir) {
   const env = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(AWS_|RCLONE_)/.test(k) || /_proxy$/i.test(k)) continue
+    // NODE_OPTIONS and NODE_EXTRA_CA_CERTS change what every Node process does at start (the latter
+    // parses a CA bundle: ~60 ms of CPU per process, two per `modeldl get`); the other clients are
+    // not Node, so they are left out like the caller's AWS and rclone settings.
+    if (/^(AWS_|RCLONE_)/.test(k) || /_proxy$/i.test(k) || /^NODE_(OPTIONS|EXTRA_CA_CERTS)$/.test(k)) continue
     env[k] = v
   }
   Object.assign(env, {
