@@ -684,6 +684,9 @@ export class DownloadService implements DownloadServiceApi {
 
   private changed(records: ModelRecord[]): void {
     if (records.length === 0) return
+    // Progress still waiting for its tick goes first: a window then never sees a model's bytes after
+    // the change that ended its transfer, and a transfer shorter than a tick still reports progress.
+    if (records.some((r) => this.dirtyProgress.has(r.id))) this.flushProgress()
     this.emit({ type: 'changed', data: { records: records.map((r) => ({ ...r })), removed: [] } })
     this.persistSoon()
   }
@@ -694,27 +697,31 @@ export class DownloadService implements DownloadServiceApi {
 
   private scheduleTick(): void {
     if (this.tickTimer) return
-    this.tickTimer = setTimeout(() => {
-      this.tickTimer = null
-      const models = [...this.dirtyProgress]
-        .map((id) => this.records.get(id))
-        .filter((r): r is ModelRecord => r !== undefined)
-        .map(({ id, status, phase, downloaded, totalSize, speedBps, etaSeconds }) => ({
-          id,
-          status,
-          ...(phase ? { phase } : {}),
-          downloaded,
-          totalSize,
-          speedBps,
-          etaSeconds,
-        }))
-      this.dirtyProgress.clear()
-      this.emit({
-        type: 'progress',
-        data: { models, batch: batchProgress([...this.records.values()], this.latestBatch) },
-      })
-      this.deps.progressFile.update([...this.records.values()])
-    }, TICK_MS)
+    this.tickTimer = setTimeout(() => this.flushProgress(), TICK_MS)
+  }
+
+  /** One progress event for every model whose bytes moved since the last one. */
+  private flushProgress(): void {
+    if (this.tickTimer) clearTimeout(this.tickTimer)
+    this.tickTimer = null
+    const models = [...this.dirtyProgress]
+      .map((id) => this.records.get(id))
+      .filter((r): r is ModelRecord => r !== undefined)
+      .map(({ id, status, phase, downloaded, totalSize, speedBps, etaSeconds }) => ({
+        id,
+        status,
+        ...(phase ? { phase } : {}),
+        downloaded,
+        totalSize,
+        speedBps,
+        etaSeconds,
+      }))
+    this.dirtyProgress.clear()
+    this.emit({
+      type: 'progress',
+      data: { models, batch: batchProgress([...this.records.values()], this.latestBatch) },
+    })
+    this.deps.progressFile.update([...this.records.values()])
   }
 
   private persistSoon(): void {

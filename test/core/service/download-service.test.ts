@@ -166,6 +166,31 @@ describe('DownloadService with a real worker and s3rver', () => {
     expect(r.phase).toBeUndefined()
   })
 
+  it("sends a model's pending progress before the change that ends its transfer, however short it was", async () => {
+    const svc = await setup()
+    const vae = entry('vae', 'ae.safetensors', 'models/vae/ae.safetensors', 2 * MiB + 3)
+    const seen: string[] = []
+    const off = svc.on((e) => {
+      if (e.type === 'progress' && e.data.models.some((m) => m.id === vae.localPath)) {
+        const m = e.data.models.find((x) => x.id === vae.localPath)!
+        seen.push(`progress ${m.status} ${m.downloaded}`)
+      }
+      if (e.type === 'changed') {
+        const r = e.data.records.find((x) => x.id === vae.localPath)
+        if (r) seen.push(`changed ${r.status}`)
+      }
+    })
+    await svc.enqueue({ entries: [vae] })
+    await waitForRecord(svc, vae.localPath, (r) => r.status === 'completed')
+    // No tick still due for it (one would arrive after "completed").
+    await new Promise((r) => setTimeout(r, 250))
+    off()
+    const completedAt = seen.indexOf('changed completed')
+    expect(completedAt).toBeGreaterThan(0)
+    expect(seen.slice(0, completedAt).some((s) => s.startsWith('progress'))).toBe(true)
+    expect(seen.slice(completedAt + 1).filter((s) => s.startsWith('progress'))).toEqual([])
+  })
+
   it('fails with the reason (a permanent error is not retried automatically), and retry() re-queues', async () => {
     const svc = await setup()
     const absent = entry('loras', 'gone.safetensors', 'models/loras/gone.safetensors', 10)
