@@ -37,23 +37,31 @@ export async function headObject(
   signal: AbortSignal,
   maxAttempts: number,
 ): Promise<ObjectInfo> {
+  const out = await sendWithRetries('HEAD', loc, signal, maxAttempts, () =>
+    client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, ChecksumMode: 'ENABLED' }), {
+      abortSignal: signal,
+    }),
+  )
+  return describeHead(out, loc)
+}
+
+/** One request about an object, its transient failures retried with backoff; the rest typed and thrown. */
+async function sendWithRetries<T>(
+  what: 'HEAD' | 'GET',
+  loc: S3Location,
+  signal: AbortSignal,
+  maxAttempts: number,
+  send: () => Promise<T>,
+): Promise<T> {
   for (let failures = 1; ; failures++) {
-    let out: HeadObjectCommandOutput
     try {
-      out = await client.send(
-        new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, ChecksumMode: 'ENABLED' }),
-        {
-          abortSignal: signal,
-        },
-      )
+      return await send()
     } catch (err) {
       throwIfStopped(signal)
-      const e = classifyS3Error(err, formatS3Uri(loc), 'HEAD')
+      const e = classifyS3Error(err, formatS3Uri(loc), what)
       if (!e.retryable || failures >= maxAttempts) throw e
       await waitBeforeRetry(failures, signal)
-      continue
     }
-    return describeHead(out, loc)
   }
 }
 
@@ -89,26 +97,14 @@ export async function openObject(
   maxAttempts: number,
 ): Promise<{ info: ObjectInfo; response: GetObjectCommandOutput }> {
   const options: FastBodyOptions = { abortSignal: signal, fastBody: true }
-  for (let failures = 1; ; failures++) {
-    let out: GetObjectCommandOutput
-    try {
-      out = await client.send(
-        withChecksumMode(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key })),
-        options,
-      )
-    } catch (err) {
-      throwIfStopped(signal)
-      const e = classifyS3Error(err, formatS3Uri(loc), 'GET')
-      if (!e.retryable || failures >= maxAttempts) throw e
-      await waitBeforeRetry(failures, signal)
-      continue
-    }
-    try {
-      return { info: describeHead(out, loc), response: out }
-    } catch (err) {
-      ;(out.Body as { destroy?(): void } | undefined)?.destroy?.()
-      throw err
-    }
+  const out = await sendWithRetries('GET', loc, signal, maxAttempts, () =>
+    client.send(withChecksumMode(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key })), options),
+  )
+  try {
+    return { info: describeHead(out, loc), response: out }
+  } catch (err) {
+    ;(out.Body as { destroy?(): void } | undefined)?.destroy?.()
+    throw err
   }
 }
 

@@ -19,8 +19,8 @@ function writeInTurn(fh: FileHandle, chunks: Buffer[], offset: number): Promise<
 /**
  * Writes batches of socket chunks at their file offsets with several writes queued for libuv's
  * thread pool (issued one at a time per file), so the socket keeps being read while earlier bytes
- * go to the page cache. Completions
- * are reported in order, so "written up to" is always a prefix the sidecar can record.
+ * go to the page cache. Completions are reported in order, so "written up to" is always a prefix the
+ * sidecar can record.
  */
 export class OrderedWriter {
   private tail: Promise<void> = Promise.resolve()
