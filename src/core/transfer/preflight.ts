@@ -1,5 +1,4 @@
-import { constants } from 'node:fs'
-import { access, lstat, mkdir, statfs } from 'node:fs/promises'
+import { lstat, mkdir, statfs } from 'node:fs/promises'
 import { dirname, isAbsolute } from 'node:path'
 import { TransferError } from './errors'
 
@@ -19,30 +18,20 @@ export function formatBytes(n: number): string {
 }
 
 /**
- * Checks that a file can be created at `localPath` before any byte is fetched: the folder exists or
- * can be made, can be written, and nothing that is not a regular file stands at the final path.
+ * Checks what stands at `localPath` before any byte is fetched: nothing, or a regular file (which the
+ * download replaces); never a folder or a link. Whether its folder exists and can be written is
+ * found by prepareFolder and by opening the `.part` file, which name the folder in their errors.
  */
 export async function checkDestination(localPath: string): Promise<void> {
   if (!isAbsolute(localPath) || localPath.includes('\0') || localPath.endsWith('/')) {
     throw new TransferError('invalid_job', `The local path must be an absolute file path, got "${localPath}"`)
-  }
-  const dir = dirname(localPath)
-  try {
-    await mkdir(dir, { recursive: true })
-  } catch (err) {
-    throw notWritable(dir, err)
-  }
-  try {
-    await access(dir, constants.W_OK)
-  } catch (err) {
-    throw notWritable(dir, err)
   }
   let stat
   try {
     stat = await lstat(localPath)
   } catch (err) {
     if (errno(err) === 'ENOENT') return
-    throw notWritable(dir, err)
+    throw notWritable(dirname(localPath), err)
   }
   if (stat.isDirectory()) {
     throw new TransferError(
@@ -79,10 +68,26 @@ export function diskFull(dir: string, detail = ''): TransferError {
   )
 }
 
-/** Free space must cover what is left to fetch plus a margin, so other programs are not starved. */
-export async function checkFreeSpace(dir: string, bytesNeeded: number, marginBytes: number): Promise<void> {
+/**
+ * Makes sure `dir` exists (creating it and its parents if not) and that its free space covers what
+ * is left to fetch plus a margin, so other programs are not starved. One statfs when the folder is
+ * there, the common case: a small file's whole transfer is a handful of thread-pool round trips, and
+ * a separate mkdir, stat and access for each made a visible share of them.
+ */
+export async function prepareFolder(dir: string, bytesNeeded: number, marginBytes: number): Promise<void> {
+  let s
+  try {
+    s = await statfs(dir)
+  } catch (err) {
+    if (errno(err) !== 'ENOENT') throw notWritable(dir, err)
+    try {
+      await mkdir(dir, { recursive: true })
+      s = await statfs(dir)
+    } catch (err2) {
+      throw notWritable(dir, err2)
+    }
+  }
   if (bytesNeeded <= 0) return
-  const s = await statfs(dir)
   const free = s.bavail * s.bsize
   if (free < bytesNeeded + marginBytes) {
     throw diskFull(

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs'
+import { type Stats, constants } from 'node:fs'
 import { type FileHandle, lstat, open, rename, rm, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
@@ -10,12 +10,12 @@ import type {
   TransferTuning,
   VerifiedChecksum,
 } from '../../shared/transfer'
-import { fsyncDir } from '../fs/atomic-write'
+import { syncDirShared } from '../fs/shared-dir-sync'
 import type { BandwidthLimiter } from './bandwidth-limiter'
 import { ByteRanges } from './byte-ranges'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
 import { headObject, openObject, type ObjectInfo } from './head'
-import { checkDestination, checkFreeSpace, formatBytes, notWritable } from './preflight'
+import { checkDestination, formatBytes, notWritable, prepareFolder } from './preflight'
 import { ProgressMeter } from './progress-meter'
 import { fetchRange } from './range-fetcher'
 import { planRanges } from './range-planner'
@@ -61,7 +61,8 @@ export async function runTransfer(job: TransferJob, ctx: TransferContext): Promi
     throwIfStopped(ctx.signal)
     meter.setPhase('head')
     let info: ObjectInfo
-    if (await isOneFreshStream(job, ctx.tuning)) {
+    let leftovers = await findLeftovers(job.localPath)
+    if (isOneFreshStream(job, ctx.tuning, leftovers)) {
       ;({ info, response: opened } = await openObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts))
     } else info = await headObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts)
     if (job.expectedSize !== undefined && job.expectedSize !== info.size) {
@@ -76,11 +77,12 @@ export async function runTransfer(job: TransferJob, ctx: TransferContext): Promi
       const first = opened
       opened = undefined
       try {
-        return await fetchVerifyCommit(job, ctx, loc, object, info, meter, started, round > 1, first)
+        return await fetchVerifyCommit(job, ctx, loc, object, info, meter, started, leftovers, first)
       } catch (err) {
         if (!(err instanceof StartOver) || round >= 2) throw err instanceof StartOver ? err.cause : err
         ctx.log?.('warn', `${err.message}; starting ${object} again from zero`)
         await removePartFiles(job.localPath)
+        leftovers = NO_LEFTOVERS
         info = await headObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts)
       } finally {
         // Unread if the fetch failed before its first range (free space, the .part file): closed.
@@ -105,19 +107,35 @@ function destroyBody(response: GetObjectCommandOutput | undefined): void {
   ;(response?.Body as { destroy?(): void } | undefined)?.destroy?.()
 }
 
+/** What an earlier run left beside the final path: the `.part` file (or whatever stands there) and a sidecar. */
+interface Leftovers {
+  part: Stats | null
+  sidecar: boolean
+}
+
+const NO_LEFTOVERS: Leftovers = { part: null, sidecar: false }
+
+/** Both looked up at once; for a fresh download (neither there) nothing else is read or removed. */
+async function findLeftovers(localPath: string): Promise<Leftovers> {
+  const [part, sidecar] = await Promise.all([
+    lstat(partPath(localPath)).catch(() => null),
+    lstat(sidecarPath(localPath)).then(
+      () => true,
+      () => false,
+    ),
+  ])
+  return { part, sidecar }
+}
+
 /**
  * Whether the fetch will be one GET of the whole object, so that GET can stand in for the HEAD: one
  * connection per file (the default for a server on this machine), or an object known to fit in one
  * part; and no resume data, whose ETag must be checked before any range is planned.
  */
-async function isOneFreshStream(job: TransferJob, tuning: TransferTuning): Promise<boolean> {
+function isOneFreshStream(job: TransferJob, tuning: TransferTuning, leftovers: Leftovers): boolean {
   const oneStream =
     tuning.connectionsPerFile === 1 || (job.expectedSize !== undefined && job.expectedSize <= tuning.partSize)
-  if (!oneStream) return false
-  return !(await lstat(sidecarPath(job.localPath)).then(
-    () => true,
-    () => false,
-  ))
+  return oneStream && !leftovers.sidecar
 }
 
 async function fetchVerifyCommit(
@@ -128,14 +146,14 @@ async function fetchVerifyCommit(
   info: ObjectInfo,
   meter: ProgressMeter,
   started: number,
-  fresh: boolean,
+  leftovers: Leftovers,
   opened?: GetObjectCommandOutput,
 ): Promise<TransferResult> {
   const dir = dirname(job.localPath)
   const part = partPath(job.localPath)
-  const done = await resumableRanges(job, info, fresh)
+  const done = await resumableRanges(job, info, leftovers)
   const resumed = done.total()
-  await checkFreeSpace(dir, info.size - resumed, ctx.tuning.freeSpaceMarginBytes)
+  await prepareFolder(dir, info.size - resumed, ctx.tuning.freeSpaceMarginBytes)
 
   // O_NOFOLLOW: a link planted at `<final>.part` must not redirect our writes.
   const fh = await openPart(part, resumed > 0)
@@ -145,7 +163,6 @@ async function fetchVerifyCommit(
   let abandonSaves = false
   let hasher: SequentialHasher | ThreadedHasher | null = null
   try {
-    if (resumed === 0) await fh.truncate(info.size)
     const expected = expectedChecksums(job, info, ctx.tuning)
     hasher = makeHasher(
       expected.map((e) => e.algorithm),
@@ -182,6 +199,9 @@ async function fetchVerifyCommit(
     }
 
     const ranges = planRanges(info.size, done, ctx.tuning.partSize, ctx.tuning.connectionsPerFile)
+    // Parts written side by side leave holes until they meet: the file gets its size first. One stream
+    // from byte 0 grows it as it writes (a resume accepts a .part shorter than the object).
+    if (resumed === 0 && ranges.length > 1) await fh.truncate(info.size)
     // The opened GET covers the whole object: it serves a plan of one range from 0 to the end.
     const [only] = ranges
     let firstResponse =
@@ -279,7 +299,7 @@ async function fetchVerifyCommit(
     keepPart = true
     try {
       await rename(part, job.localPath)
-      await fsyncDir(dir)
+      await syncDirShared(dir)
     } catch (err) {
       throw notWritable(dir, err)
     }
@@ -332,10 +352,16 @@ async function fetchVerifyCommit(
 }
 
 /** What an earlier run left in `.part` that is still good for this object (same ETag and size). */
-async function resumableRanges(job: TransferJob, info: ObjectInfo, fresh: boolean): Promise<ByteRanges> {
+async function resumableRanges(
+  job: TransferJob,
+  info: ObjectInfo,
+  leftovers: Leftovers,
+): Promise<ByteRanges> {
+  // Nothing there: the .part file is created (O_TRUNC) from zero.
+  if (!leftovers.part && !leftovers.sidecar) return new ByteRanges()
   const part = partPath(job.localPath)
-  const sidecar = fresh ? null : await loadSidecar(job.localPath)
-  const partStat = await lstat(part).catch(() => null)
+  const sidecar = leftovers.sidecar ? await loadSidecar(job.localPath) : null
+  const partStat = leftovers.part
   if (partStat?.isSymbolicLink()) await unlink(part)
   const usable =
     sidecar &&
@@ -343,8 +369,9 @@ async function resumableRanges(job: TransferJob, info: ObjectInfo, fresh: boolea
     sidecar.etag === info.etag &&
     sidecar.size === info.size &&
     sidecar.s3Uri === job.s3Uri &&
-    partStat.size === info.size
-  if (usable) return new ByteRanges(sidecar.ranges.filter(([s, e]) => s < e && e <= info.size))
+    partStat.size <= info.size
+  if (usable && partStat)
+    return new ByteRanges(sidecar.ranges.filter(([s, e]) => s < e && e <= partStat.size))
   await removePartFiles(job.localPath)
   return new ByteRanges()
 }

@@ -6,7 +6,7 @@ import { type Extract, type ExtractEvents, extract as tarExtract } from 'tar-str
 import { fsyncDir } from '../../fs/atomic-write'
 import { createHasher } from '../checksum'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from '../errors'
-import { checkDestination, formatBytes, notWritable } from '../preflight'
+import { checkDestination, formatBytes, notWritable, prepareFolder } from '../preflight'
 import { partPath } from '../sidecar'
 import { entryBaseName, isBareFileName, isUnsafeEntryName } from './tar-entry-name'
 import { ZstdSplitter, ZstdWindowTooLarge } from './zstd-splitter'
@@ -67,6 +67,8 @@ export async function unpackModelArchive(o: UnpackOptions): Promise<UnpackResult
   throwIfStopped(o.signal)
   await checkDestination(o.localPath)
   const dir = dirname(o.localPath)
+  // The folder may not exist yet (a member unpacked somewhere new); free space is checked below.
+  await prepareFolder(dir, 0, 0)
   const part = partPath(o.localPath)
   await removeStalePart(part)
   await checkFreeSpace(dir, o.expectedSize, o.memberName)
