@@ -11,6 +11,7 @@ import {
   isWorkerToHost,
   type HostToWorker,
   type LogLevel,
+  type WorkerEvent,
   type WorkerToHost,
 } from '../shared/worker-protocol'
 import { TransferError, TransferStopped } from './transfer/errors'
@@ -116,10 +117,13 @@ export class WorkerHost extends EventEmitter<HostEvents> {
     let markExited!: () => void
     this.exited = new Promise((r) => (markExited = r))
     this.ready = new Promise<void>((resolve, reject) => {
-      proc.onMessage((m) => {
-        if (!isWorkerToHost(m)) return
-        if (m.type === 'ready') resolve()
+      const receive = (m: WorkerToHost): void => {
+        if (m.type === 'batch') for (const e of m.messages) receive(e)
+        else if (m.type === 'ready') resolve()
         else this.dispatch(m)
+      }
+      proc.onMessage((m) => {
+        if (isWorkerToHost(m)) receive(m)
       })
       proc.onExit((code, signal) => {
         const expected = this.stopping
@@ -181,7 +185,7 @@ export class WorkerHost extends EventEmitter<HostEvents> {
     this.proc?.kill()
   }
 
-  private dispatch(m: Exclude<WorkerToHost, { type: 'ready' }>): void {
+  private dispatch(m: Exclude<WorkerEvent, { type: 'ready' }>): void {
     switch (m.type) {
       case 'progress':
         this.emit('progress', m.progress)
