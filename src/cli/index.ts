@@ -1,30 +1,33 @@
 // `modeldl`: the command-line face of the service. Plain Node; never imports electron.
 import workerEntry from '../worker/index?modulePath'
-import { CONTROL_HELP, controlCommand } from './commands/control'
-import { DOWNLOAD_HELP, downloadCommand } from './commands/download'
-import { getCommand, GET_HELP } from './commands/get'
-import { INFO_HELP, listCommand, progressCommand, queueCommand, statusCommand } from './commands/info'
-import { SCAN_HELP, scanCommand } from './commands/scan'
-import { SERVE_HELP, serveCommand } from './commands/serve'
-import { WORKER_HELP, workerCommand } from './commands/worker'
 import type { Entrypoints } from './entrypoints'
 import { UsageError } from './usage-error'
 
-const HELP = `modeldl — fetch model files from S3 or any S3-compatible store
-
-${DOWNLOAD_HELP}
-
-${SCAN_HELP}
-
-${INFO_HELP}
-
-${CONTROL_HELP}
-
-${WORKER_HELP}
-
-${GET_HELP}
-
-${SERVE_HELP}`
+/**
+ * The whole help, every command's part of it. Commands are loaded only when run: `modeldl get`
+ * need not parse the queue, the owner lock, the logger and the web server before its first byte.
+ */
+async function help(): Promise<string> {
+  const [download, scan, info, control, worker, get, serve] = await Promise.all([
+    import('./commands/download'),
+    import('./commands/scan'),
+    import('./commands/info'),
+    import('./commands/control'),
+    import('./commands/worker'),
+    import('./commands/get'),
+    import('./commands/serve'),
+  ])
+  return [
+    'modeldl — fetch model files from S3 or any S3-compatible store',
+    download.DOWNLOAD_HELP,
+    scan.SCAN_HELP,
+    info.INFO_HELP,
+    control.CONTROL_HELP,
+    worker.WORKER_HELP,
+    get.GET_HELP,
+    serve.SERVE_HELP,
+  ].join('\n\n')
+}
 
 const entry: Entrypoints = { worker: workerEntry, cli: process.argv[1] ?? '' }
 
@@ -32,33 +35,33 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
     case 'download':
-      return downloadCommand(rest, entry)
+      return (await import('./commands/download')).downloadCommand(rest, entry)
     case 'scan':
-      return scanCommand(rest)
+      return (await import('./commands/scan')).scanCommand(rest)
     case 'progress':
-      return progressCommand(rest)
+      return (await import('./commands/info')).progressCommand(rest)
     case 'list':
-      return listCommand(rest)
+      return (await import('./commands/info')).listCommand(rest)
     case 'queue':
-      return queueCommand(rest)
+      return (await import('./commands/info')).queueCommand(rest)
     case 'status':
-      return statusCommand(rest)
+      return (await import('./commands/info')).statusCommand(rest)
     case 'cancel':
     case 'pause':
     case 'resume':
     case 'retry':
-      return controlCommand(command, rest, entry)
+      return (await import('./commands/control')).controlCommand(command, rest, entry)
     case 'worker':
-      return workerCommand(rest, entry)
+      return (await import('./commands/worker')).workerCommand(rest, entry)
     case 'get':
-      return getCommand(rest, workerEntry)
+      return (await import('./commands/get')).getCommand(rest, workerEntry)
     case 'serve':
-      return serveCommand(rest, entry)
+      return (await import('./commands/serve')).serveCommand(rest, entry)
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      console.log(HELP)
+      console.log(await help())
       return 0
     default:
       throw new UsageError(`Unknown command "${command}". Run \`modeldl help\`.`)
