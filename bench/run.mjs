@@ -30,6 +30,9 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench -- [options]
   --sizes LIST     cases, comma-separated: 1g, 4g, small (200 × 1 MiB), tiny (64 MiB + 20 × 1 MiB),
                    or 64m, 20x1m alone                                   [1g,4g,small]
   --runs N         timed runs per client, case and server                [3]
+  --order MODE     grouped: each client's runs back to back, after its warm-up runs; rotate: one
+                   run of every client per round, the order rotated round by round   [grouped]
+  --warmup N       untimed runs of a client before its timed ones (grouped order)   [1]
   --only LIST      clients: ${CLIENTS.map((c) => c.id).join(', ')}, or all
                    [${DEFAULT_CLIENTS.join(',')}]
   --servers LIST   s3rver, nginx                                         [s3rver,nginx]
@@ -57,6 +60,8 @@ function parseOptions() {
       options: {
         sizes: { type: 'string', default: '1g,4g,small' },
         runs: { type: 'string', default: '3' },
+        order: { type: 'string', default: 'grouped' },
+        warmup: { type: 'string', default: '1' },
         only: { type: 'string' },
         servers: { type: 'string', default: 's3rver,nginx' },
         dir: { type: 'string', default: path.join(repoDir, '.bench') },
@@ -98,6 +103,9 @@ function parseOptions() {
     if (!['s3rver', 'nginx'].includes(s)) fail(`unknown server "${s}"; use s3rver, nginx`)
   const runs = Number(v.runs)
   if (!Number.isInteger(runs) || runs < 1) fail('--runs must be a positive integer')
+  if (!['grouped', 'rotate'].includes(v.order)) fail('--order must be grouped or rotate')
+  const warmups = Number(v.warmup)
+  if (!Number.isInteger(warmups) || warmups < 0) fail('--warmup must be a whole number, 0 or more')
   if (!['first', 'full', 'sample'].includes(v.verify)) fail('--verify must be first, full or sample')
   const timeout = Number(v.timeout)
   if (!(timeout > 0)) fail('--timeout must be a positive number of seconds')
@@ -106,6 +114,8 @@ function parseOptions() {
     clients: CLIENTS.filter((c) => clientIds.includes(c.id)),
     servers,
     runs,
+    order: v.order,
+    warmups: v.order === 'grouped' ? warmups : 0,
     workDir: path.resolve(v.dir),
     verify: v.verify,
     fsync: v.fsync,
@@ -246,6 +256,32 @@ function makeCushion(dir, bytes) {
   } finally {
     fs.closeSync(fd)
   }
+}
+
+/**
+ * The runs of one case and server, in the order they are made. Grouped (the default): each client's
+ * runs back to back, its warm-up runs first, and the client order rotated from one case and server to
+ * the next. On these VMs a client's speed depends on which client wrote before it: a writer of large
+ * blocks (ours: 256 KiB) after one of small blocks (curl 4–12 KiB, rclone 32 KiB) gets memory that the
+ * host has to fault in again, ~2 system-s per GiB (ours 1 GiB from nginx: 1.65 s after itself, 4.0 s
+ * after rclone; `dd bs=256k` 0.45 s after itself, 2.9 s after rclone, `dd bs=32k` 0.7 s), while the
+ * small writers do not care who came before. Rotating the order made ours pay that on most runs, and
+ * the others on none; grouped, every client is timed after itself. Rotate keeps the old order.
+ */
+function schedule(clients, opts, shift) {
+  const n = clients.length
+  const steps = []
+  if (opts.order === 'rotate') {
+    for (let run = 1; run <= opts.runs; run++)
+      for (let i = 0; i < n; i++) steps.push({ client: clients[(i + run - 1) % n], run, warmup: false })
+    return steps
+  }
+  for (let i = 0; i < n; i++) {
+    const client = clients[(i + shift) % n]
+    for (let w = 1; w <= opts.warmups; w++) steps.push({ client, run: w, warmup: true })
+    for (let run = 1; run <= opts.runs; run++) steps.push({ client, run, warmup: false })
+  }
+  return steps
 }
 
 function runTimed(argv, { env, cwd, logFile, timeFile, timeoutS }) {
@@ -408,103 +444,107 @@ async function main() {
     markdown.push(line)
   }
 
+  let shift = 0
   for (const c of opts.cases) {
     const bytes = caseBytes(c)
     const sources = c.files.map((f) => sourcePath(workDir, f.key))
     for (const server of servers) {
       const runsBy = Object.fromEntries(runnable.map((cl) => [cl.id, []]))
-      // What is deleted right before the next timed command (see makeCushion).
-      const cushionDir = fs.existsSync('/dev/shm')
-        ? path.join('/dev/shm', `modeldl-bench-${process.pid}`)
-        : path.join(tmpDir, 'cushion')
-      makeCushion(cushionDir, Math.min(bytes, 4 * 1024 ** 3))
-      let toFree = [cushionDir]
-      cleanup.paths.push(cushionDir)
-      for (let run = 0; run < opts.runs; run++) {
-        // alternate the order run by run: rotate the client list
-        const order = runnable.map((_, i) => runnable[(i + run) % runnable.length])
-        for (const client of order) {
-          const env = clientEnv(server, tmpDir)
-          const destDir = path.join(destRoot, client.id)
-          if (!toFree.includes(destDir)) fs.rmSync(destDir, { recursive: true, force: true })
-          const { argv, outs } = client.build(c, server, destDir, {
-            oursCli: opts.oursCli ?? path.join(repoDir, 'bin', 'modeldl.js'),
-            oursQuiet,
-          })
-          const timed = opts.fsync
-            ? [
-                '/bin/sh',
-                '-c',
-                '"$@" && exec sync -- ' + outs.map((o) => shellQuote([o.dest])).join(' '),
-                'sh',
-                ...argv,
-              ]
-            : argv
-          spawnSync('sync') // nothing of the previous run left to write back
-          warm(sources)
-          for (const dir of toFree) fs.rmSync(dir, { recursive: true, force: true })
-          toFree = []
-          fs.mkdirSync(destDir, { recursive: true })
-          if (opts.printCommands) console.log(`  $ ${summarizeArgv(timed)}`)
-          const tag = `${c.id}-${server.name}-${client.id}-run${run + 1}`
-          const logFile = path.join(logDir, `${tag}.log`)
-          const cpu0 = server.cpuSeconds()
-          const r = await runTimed(timed, {
-            env,
-            cwd: repoDir,
-            logFile,
-            timeFile: path.join(tmpDir, 'time.txt'),
-            timeoutS: opts.timeoutS,
-          })
-          const serverCpuS = server.cpuSeconds() - cpu0
-          if (cleanup.done) await new Promise(() => {}) // interrupted: the signal handler exits
-          const first = runsBy[client.id].length === 0
-          let check = { ok: false, how: '-', problem: '' }
-          if (r.code === 0 && !r.timedOut) {
-            check = verifyOutputs(
-              outs,
-              manifest,
-              workDir,
-              opts.verify === 'full' || (opts.verify === 'first' && first),
-            )
-          } else {
-            check.problem = r.timedOut
-              ? `timed out after ${opts.timeoutS} s`
-              : (r.spawnError ?? `exit ${r.code ?? r.signal}`)
-          }
-          const rec = {
-            case: c.id,
-            server: server.name,
-            client: client.id,
-            run: run + 1,
-            ok: check.ok,
-            verified: check.how,
-            problem: check.problem || undefined,
-            wallS: r.wallS,
-            timeWallS: r.timeWallS,
-            userS: r.userS,
-            sysS: r.sysS,
-            cpuS: (r.userS ?? NaN) + (r.sysS ?? NaN),
-            maxRssKB: r.maxRssKB,
-            serverCpuS,
-            loadAvg1: os.loadavg()[0],
-            log: path.relative(workDir, logFile),
-          }
-          runsBy[client.id].push(rec)
-          results.runs.push(rec)
-          const status = check.ok ? `ok (${check.how})` : `FAILED: ${check.problem}`
-          console.log(
-            `  [${c.label} · ${server.name} · run ${run + 1}/${opts.runs}] ${client.label.padEnd(26)} ` +
-              `${r.wallS.toFixed(2).padStart(7)} s ${(bytes / 1e6 / r.wallS).toFixed(0).padStart(5)} MB/s ` +
-              `cpu ${rec.cpuS.toFixed(2)} s rss ${((r.maxRssKB * 1024) / 1e6).toFixed(0)} MB srv ${serverCpuS.toFixed(2)} s  ${status}`,
+      // What is deleted right before the next timed command (see makeCushion). Grouped runs have
+      // warm-ups for that.
+      let toFree = []
+      if (opts.order === 'rotate') {
+        const cushionDir = fs.existsSync('/dev/shm')
+          ? path.join('/dev/shm', `modeldl-bench-${process.pid}`)
+          : path.join(tmpDir, 'cushion')
+        makeCushion(cushionDir, Math.min(bytes, 4 * 1024 ** 3))
+        toFree = [cushionDir]
+        cleanup.paths.push(cushionDir)
+      }
+      const steps = schedule(runnable, opts, shift++)
+      for (const { client, run, warmup } of steps) {
+        const env = clientEnv(server, tmpDir)
+        const destDir = path.join(destRoot, client.id)
+        if (!toFree.includes(destDir)) fs.rmSync(destDir, { recursive: true, force: true })
+        const { argv, outs } = client.build(c, server, destDir, {
+          oursCli: opts.oursCli ?? path.join(repoDir, 'bin', 'modeldl.js'),
+          oursQuiet,
+        })
+        const timed = opts.fsync
+          ? [
+              '/bin/sh',
+              '-c',
+              '"$@" && exec sync -- ' + outs.map((o) => shellQuote([o.dest])).join(' '),
+              'sh',
+              ...argv,
+            ]
+          : argv
+        spawnSync('sync') // nothing of the previous run left to write back
+        warm(sources)
+        for (const dir of toFree) fs.rmSync(dir, { recursive: true, force: true })
+        toFree = []
+        fs.mkdirSync(destDir, { recursive: true })
+        if (opts.printCommands) console.log(`  $ ${summarizeArgv(timed)}`)
+        const tag = `${c.id}-${server.name}-${client.id}-${warmup ? 'warmup' : 'run'}${run}`
+        const logFile = path.join(logDir, `${tag}.log`)
+        const cpu0 = server.cpuSeconds()
+        const r = await runTimed(timed, {
+          env,
+          cwd: repoDir,
+          logFile,
+          timeFile: path.join(tmpDir, 'time.txt'),
+          timeoutS: opts.timeoutS,
+        })
+        const serverCpuS = server.cpuSeconds() - cpu0
+        if (cleanup.done) await new Promise(() => {}) // interrupted: the signal handler exits
+        const first = warmup ? run === 1 : run === 1 && opts.warmups === 0
+        let check = { ok: false, how: '-', problem: '' }
+        if (r.code === 0 && !r.timedOut) {
+          check = verifyOutputs(
+            outs,
+            manifest,
+            workDir,
+            opts.verify === 'full' || (opts.verify === 'first' && first),
           )
-          if (!check.ok) {
-            const t = tail(logFile)
-            if (t) console.log(t.replace(/^/gm, '      | '))
-            console.log(`      command: ${summarizeArgv(timed)}`)
-          }
-          toFree.push(destDir)
+        } else {
+          check.problem = r.timedOut
+            ? `timed out after ${opts.timeoutS} s`
+            : (r.spawnError ?? `exit ${r.code ?? r.signal}`)
         }
+        const rec = {
+          case: c.id,
+          server: server.name,
+          client: client.id,
+          run,
+          warmup: warmup || undefined,
+          ok: check.ok,
+          verified: check.how,
+          problem: check.problem || undefined,
+          wallS: r.wallS,
+          timeWallS: r.timeWallS,
+          userS: r.userS,
+          sysS: r.sysS,
+          cpuS: (r.userS ?? NaN) + (r.sysS ?? NaN),
+          maxRssKB: r.maxRssKB,
+          serverCpuS,
+          loadAvg1: os.loadavg()[0],
+          log: path.relative(workDir, logFile),
+        }
+        if (!warmup) runsBy[client.id].push(rec)
+        results.runs.push(rec)
+        const status = check.ok ? `ok (${check.how})` : `FAILED: ${check.problem}`
+        const which = warmup ? `warm-up ${run}/${opts.warmups}` : `run ${run}/${opts.runs}`
+        console.log(
+          `  [${c.label} · ${server.name} · ${which}] ${client.label.padEnd(26)} ` +
+            `${r.wallS.toFixed(2).padStart(7)} s ${(bytes / 1e6 / r.wallS).toFixed(0).padStart(5)} MB/s ` +
+            `cpu ${rec.cpuS.toFixed(2)} s rss ${((r.maxRssKB * 1024) / 1e6).toFixed(0)} MB srv ${serverCpuS.toFixed(2)} s  ${status}`,
+        )
+        if (!check.ok) {
+          const t = tail(logFile)
+          if (t) console.log(t.replace(/^/gm, '      | '))
+          console.log(`      command: ${summarizeArgv(timed)}`)
+        }
+        toFree.push(destDir)
       }
       for (const dir of toFree) fs.rmSync(dir, { recursive: true, force: true })
 
@@ -523,7 +563,11 @@ async function main() {
       })
 
       say()
-      say(`### ${c.label} from ${server.name} (${opts.runs} run${opts.runs > 1 ? 's' : ''}, medians)`)
+      const how =
+        opts.order === 'rotate'
+          ? 'clients rotated run by run'
+          : `each client's runs back to back after ${opts.warmups} warm-up run${opts.warmups === 1 ? '' : 's'}`
+      say(`### ${c.label} from ${server.name} (${opts.runs} run${opts.runs > 1 ? 's' : ''}, medians; ${how})`)
       say()
       say(summaryTable(opts.clients, summaries))
       const ratios = ratioTable(opts.clients, summaries)
