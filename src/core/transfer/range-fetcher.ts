@@ -17,6 +17,10 @@ import type { S3Location } from './s3-uri'
  * Not larger: a write of 1 MiB makes the kernel put it in a large page-cache folio, and on this VM
  * (virtio-balloon hands free memory back to the host) fresh large folios cost ~3 CPU-s per GiB to
  * fill, against 0.3 for writes of 128-512 KiB (measured writing 1 GiB into a cold page cache).
+ * Later measured: what a write size costs there depends on what was freed before it. After a
+ * writer of 32 KiB blocks (rclone), writes of 128 KiB and more pay ~2 system-s per GiB (dd bs=256k
+ * 2.9 s, 0.45 s after itself), and 64 KiB batches did not avoid it for us (3.2 s, and 2.9 s after
+ * ourselves, for four times the writes), so 256 KiB stays.
  */
 const WRITE_BATCH_BYTES = 256 * 1024
 /** Spare batch buffers kept for the next writes: enough for a few connections' writes in flight. */
