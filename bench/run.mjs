@@ -241,9 +241,10 @@ function warm(files) {
  * ~3 system-s per GiB (`dd` 1 GiB into the page cache: 2.7 s the first time, 0.3 s after). Outputs
  * removed right after a run, then verified, synced and warmed around for longer than that, made the
  * next client pay it at random: ours 1 GiB from nginx 1.6 s or 4.5 s, sys 1.0 or 4.2 s, depending
- * only on when the last output was deleted. So each run finds the previous run's outputs (or, for
- * the first run of a case, a cushion of the same size on /dev/shm) still there, and they are deleted
- * right before the command starts: every client writes into memory that was just freed.
+ * only on when the last output was deleted. So each run finds the previous run's outputs still
+ * there, and they are deleted right before the command starts: every client writes into memory that
+ * was just freed. With --order rotate the first run of a case deletes a cushion of the same size on
+ * /dev/shm instead (grouped runs have warm-ups for that).
  */
 function makeCushion(dir, bytes) {
   fs.mkdirSync(dir, { recursive: true })

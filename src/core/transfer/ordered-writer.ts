@@ -74,7 +74,7 @@ export class OrderedWriter {
     if ((slowWrites.get(this.fh) ?? 0) < SLOW_WRITES_TO_POOL && this.inFlight.length === 0)
       return this.writeNow(chunks, offset, length, release)
     const io = writeInTurn(this.fh, chunks, offset).then(({ bytesWritten }) => {
-      if (bytesWritten !== length) throw Object.assign(new Error('short write'), { code: 'ENOSPC' })
+      if (bytesWritten !== length) throw shortWrite()
     })
     if (release) io.then(release, release)
     const done = this.tail
@@ -94,19 +94,15 @@ export class OrderedWriter {
 
   private writeNow(chunks: Buffer[], offset: number, length: number, release?: () => void): void {
     const started = this.now()
-    let written: number
     try {
-      written = writevSync(this.fh.fd, chunks, offset)
+      const written = writevSync(this.fh.fd, chunks, offset)
+      if (this.now() - started > SLOW_WRITE_MS) slowWrites.set(this.fh, (slowWrites.get(this.fh) ?? 0) + 1)
+      if (written !== length) throw shortWrite()
     } catch (err) {
       this.failure ??= translate(err, this.dir)
       throw this.failure
     } finally {
       release?.()
-    }
-    if (this.now() - started > SLOW_WRITE_MS) slowWrites.set(this.fh, (slowWrites.get(this.fh) ?? 0) + 1)
-    if (written !== length) {
-      this.failure ??= translate(Object.assign(new Error('short write'), { code: 'ENOSPC' }), this.dir)
-      throw this.failure
     }
     this.onWritten(offset, length)
   }
@@ -116,6 +112,11 @@ export class OrderedWriter {
     await Promise.allSettled(this.inFlight.splice(0))
     if (this.failure !== null) throw this.failure
   }
+}
+
+/** A write that took fewer bytes than given: the disk filled up under it. */
+function shortWrite(): Error {
+  return Object.assign(new Error('short write'), { code: 'ENOSPC' })
 }
 
 function translate(err: unknown, dir: string): unknown {
