@@ -21,6 +21,7 @@ import {
 import { CLIENTS, DEFAULT_CLIENTS, TIME_BIN, TOOLS, clientEnv } from './lib/clients.mjs'
 import { head, startNginx, startS3rver } from './lib/servers.mjs'
 import { verifyOutputs } from './lib/verify.mjs'
+import { pausePageReporting } from './lib/page-reporting.mjs'
 import { ratioTable, summarize, summaryTable, targetTable, targets } from './lib/report.mjs'
 
 const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -44,6 +45,8 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench -- [options]
                    (our engine fsyncs by itself; the others do not)
   --timeout S      kill a run after S seconds and count it as failed     [900]
   --ours-cli FILE  our CLI entry to run with node                      [<repo>/bin/modeldl.js]
+  --page-reporting MODE   pause: stop this VM's free page reporting for the run and put it back
+                   at exit (needs root; see bench/lib/page-reporting.mjs); keep: leave it   [pause]
   --print-commands print each command line before running it
   -h, --help       this text
 `
@@ -70,6 +73,7 @@ function parseOptions() {
         timeout: { type: 'string', default: '900' },
         'ours-cli': { type: 'string' },
         'print-commands': { type: 'boolean', default: false },
+        'page-reporting': { type: 'string', default: 'pause' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -107,6 +111,7 @@ function parseOptions() {
   const warmups = Number(v.warmup)
   if (!Number.isInteger(warmups) || warmups < 0) fail('--warmup must be a whole number, 0 or more')
   if (!['first', 'full', 'sample'].includes(v.verify)) fail('--verify must be first, full or sample')
+  if (!['pause', 'keep'].includes(v['page-reporting'])) fail('--page-reporting must be pause or keep')
   const timeout = Number(v.timeout)
   if (!(timeout > 0)) fail('--timeout must be a positive number of seconds')
   return {
@@ -121,6 +126,7 @@ function parseOptions() {
     fsync: v.fsync,
     timeoutS: timeout,
     printCommands: v['print-commands'],
+    pageReporting: v['page-reporting'],
     oursCli: v['ours-cli'] ? path.resolve(v['ours-cli']) : undefined,
   }
 }
@@ -184,7 +190,7 @@ function toolVersions() {
 // ---------------------------------------------------------------------------------------------
 // cleanup: servers and the run in flight are stopped on every way out
 
-const cleanup = { servers: [], current: null, done: false, paths: [] }
+const cleanup = { servers: [], current: null, done: false, paths: [], restore: [] }
 
 async function shutdown() {
   if (cleanup.done) return
@@ -210,6 +216,7 @@ process.on('exit', () => {
   if (!cleanup.done) for (const s of cleanup.servers) s.stopSync()
   // The cushion lives in RAM (/dev/shm): never left behind.
   for (const p of cleanup.paths) fs.rmSync(p, { recursive: true, force: true })
+  for (const restore of cleanup.restore) restore()
 })
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
@@ -370,6 +377,12 @@ async function main() {
     `bench: work dir ${workDir}; load average ${load.map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores`,
   )
   if (load[0] > os.cpus().length * 0.5) console.log('bench: the machine is busy: expect noisy numbers')
+  const pageReporting =
+    opts.pageReporting === 'pause'
+      ? pausePageReporting()
+      : { paused: false, note: 'free page reporting left as it is (--page-reporting keep)', restore() {} }
+  cleanup.restore.push(pageReporting.restore)
+  console.log(`bench: ${pageReporting.note}`)
 
   // ours: skipped with a clear line until the CLI exists
   const skipped = {}
@@ -426,6 +439,7 @@ async function main() {
       model: os.cpus()[0]?.model,
       memGiB: os.totalmem() / 1024 ** 3,
       loadAvgAtStart: load,
+      pageReporting: pageReporting.note,
     },
     versions: toolVersions(),
     options: {
@@ -591,6 +605,7 @@ async function main() {
       'command and every child it waited for; peak RSS is the largest single process of the tree (for ours, ' +
       "the larger of the CLI and its worker). Server CPU s is the server processes' CPU during the run.",
   )
+  say(`Memory: ${pageReporting.note}.`)
 
   results.finishedAt = new Date().toISOString()
   const jsonFile = path.join(workDir, `results-${stamp}.json`)
@@ -601,6 +616,9 @@ async function main() {
 
 main()
   .then(() => shutdown())
+  .finally(() => {
+    for (const restore of cleanup.restore) restore()
+  })
   .catch(async (err) => {
     console.error(`bench: ${err.stack || err.message}`)
     await shutdown()
