@@ -380,7 +380,8 @@ async function main() {
   const pageReporting =
     opts.pageReporting === 'pause'
       ? pausePageReporting()
-      : { paused: false, note: 'free page reporting left as it is (--page-reporting keep)', restore() {} }
+      : { note: 'free page reporting left as it is (--page-reporting keep)', restore() {} }
+  // Put back by the exit handler, which every way out passes through.
   cleanup.restore.push(pageReporting.restore)
   console.log(`bench: ${pageReporting.note}`)
 
@@ -616,9 +617,6 @@ async function main() {
 
 main()
   .then(() => shutdown())
-  .finally(() => {
-    for (const restore of cleanup.restore) restore()
-  })
   .catch(async (err) => {
     console.error(`bench: ${err.stack || err.message}`)
     await shutdown()

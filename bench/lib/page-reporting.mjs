@@ -24,23 +24,20 @@ export function pausePageReporting() {
   try {
     before = fs.readFileSync(ORDER_FILE, 'utf8').trim()
   } catch {
-    return { paused: false, note: 'this machine has no free page reporting', restore() {} }
+    return { note: 'this machine has no free page reporting', restore() {} }
   }
   if (before === NEVER)
-    return { paused: false, note: `free page reporting already off (${ORDER_FILE} = ${NEVER})`, restore() {} }
+    return { note: `free page reporting already off (${ORDER_FILE} = ${NEVER})`, restore() {} }
   try {
     fs.writeFileSync(ORDER_FILE, NEVER)
   } catch (err) {
     return {
-      paused: false,
       note: `free page reporting left on (${ORDER_FILE}: ${err.code ?? err.message}; run as root to pause it): expect some runs to pay ~2 s per GiB written`,
       restore() {},
     }
   }
   let restored = false
   return {
-    paused: true,
-    before,
     note: `free page reporting paused for the run (${ORDER_FILE} ${before} -> ${NEVER}; put back at exit)`,
     restore() {
       if (restored) return

@@ -123,10 +123,6 @@ class HashThread {
     })
   }
 
-  async terminate(): Promise<void> {
-    await this.worker.terminate()
-  }
-
   private receive(m: FromThread): void {
     const pending = this.tasks.get(m.id)
     if (!pending) return
@@ -205,11 +201,6 @@ export function startHashTask(algorithms: ChecksumAlgorithm[], fd: number): Hash
     },
     drop: () => thread.drop(id),
   }
-}
-
-/** Stops every hashing thread (tests; a process that exits needs nothing: idle threads are unref'd). */
-export async function stopHashThreads(): Promise<void> {
-  await Promise.all(threads.splice(0).map((t) => t.terminate()))
 }
 
 /** How many hashing threads are running (tests). */

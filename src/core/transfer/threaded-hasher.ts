@@ -2,8 +2,6 @@ import type { ChecksumAlgorithm } from '../../shared/transfer'
 import { TransferStopped, stopReasonOf } from './errors'
 import { startHashTask, type HashTask } from './hash-threads'
 
-export { THREADABLE } from './hash-threads'
-
 /**
  * The written prefix is posted to the thread in steps of this much (and at the end): one message
  * per 4 MiB instead of one per 256 KiB write; a small file posts only its finish.
@@ -12,7 +10,7 @@ const ADVANCE_STEP = 4 * 1024 * 1024
 
 /**
  * Verifies a download on a shared hashing thread (see hash-threads), so that hashing (MD5 alone costs
- * ~1.5 CPU-s per GiB here) runs beside the socket reads and file writes instead of after or between
+ * ~1.3 CPU-s per GiB here) runs beside the socket reads and file writes instead of after or between
  * them. The thread re-reads the written bytes from the page cache as the contiguous prefix grows.
  */
 export class ThreadedHasher {
