@@ -45,6 +45,8 @@ export interface Harness {
       signal?: AbortSignal
       limiter?: BandwidthLimiter
       onProgress?(p: TransferProgress): void
+      /** A client shared by several downloads (default: a new one per download). */
+      client?: S3Client
     },
   ): ReturnType<typeof runTransfer>
   events: TransferProgress[]
@@ -78,7 +80,7 @@ export async function startHarness(): Promise<Harness> {
       return runTransfer(
         { ...job, id, localPath: job.localPath ?? join(dir, `${id}.safetensors`) },
         {
-          client: client(tuning),
+          client: options.client ?? client(tuning),
           tuning,
           limiter: options.limiter ?? new BandwidthLimiter(tuning.bandwidthLimitBps),
           signal: options.signal ?? new AbortController().signal,

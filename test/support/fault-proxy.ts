@@ -84,6 +84,8 @@ export interface ProxyRequestRecord {
   query: string
   range?: string
   ifMatch?: string
+  /** Sent through the AWS SDK (it carries the SDK's invocation id), not signed by us directly. */
+  viaSdk: boolean
   /** Status sent to the client; 0 until the response head is sent (or if it never was). */
   status: number
   /**
@@ -281,6 +283,7 @@ export async function startFaultProxy(
       bytesSent: 0,
       faults: [],
       done: false,
+      viaSdk: req.headers['amz-sdk-invocation-id'] !== undefined,
     }
     if (req.headers.range !== undefined) record.range = req.headers.range
     const ifMatch = req.headers['if-match']

@@ -1,5 +1,13 @@
 import { Readable } from 'node:stream'
 import type { NodeHttpHandler } from '@smithy/node-http-handler'
+import {
+  DirectGets,
+  S3ErrorAnswer,
+  needsSdk,
+  type ObjectGet,
+  type SigningConfig,
+  type WireRequest,
+} from './direct-get'
 import { Http1Pool, type Http1Connection, type Origin } from './http1-connection'
 import type { ResponseHead } from './http1-response'
 
@@ -11,6 +19,8 @@ type SdkResponse = Awaited<ReturnType<NodeHttpHandler['handle']>>['response']
 /** Options of `client.send` that route a GET through the fast path; its Body is then a FastBody. */
 export interface FastBodyOptions extends SdkHandlerOptions {
   fastBody?: boolean
+  /** The object asked for: a 2xx answer teaches its bucket's route to the direct path (DirectGets). */
+  route?: Pick<ObjectGet, 'bucket' | 'key'>
 }
 
 /** Error answers are small XML documents; a larger one is cut off here. */
@@ -26,6 +36,7 @@ const MAX_ERROR_BODY_BYTES = 1024 * 1024
 export class FastHttpHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' }
   private readonly pool: Http1Pool
+  private readonly direct = new DirectGets()
 
   constructor(
     private readonly fallback: NodeHttpHandler,
@@ -40,7 +51,33 @@ export class FastHttpHandler {
     if (!options.fastBody || request.method !== 'GET' || (body != null && body !== '') || expect) {
       return this.fallback.handle(request, options)
     }
-    return this.get(request, options.abortSignal as AbortSignal | undefined)
+    return this.get(request, options.abortSignal as AbortSignal | undefined).then((answer) => {
+      if (options.route && isSuccess(answer.response.statusCode)) this.direct.learn(request, options.route)
+      return answer
+    })
+  }
+
+  /**
+   * The GET signed by us and sent without the SDK (see DirectGets), answered with 2xx; or null when
+   * the bucket has no route yet or the answer says the route or signature is wrong: then the caller
+   * asks the SDK. Other error answers (404, 412, 5xx) reject with an S3ErrorAnswer.
+   */
+  async sendDirect(
+    get: ObjectGet,
+    config: SigningConfig,
+    signal: AbortSignal | undefined,
+  ): Promise<SdkResponse | null> {
+    const request = await this.direct.sign(get, config)
+    if (!request) return null
+    const { response } = await this.get(request, signal)
+    if (isSuccess(response.statusCode)) return response
+    if (needsSdk(response.statusCode)) {
+      this.direct.forget(get.bucket)
+      return null
+    }
+    const xml: Buffer[] = []
+    for await (const piece of response.body as AsyncIterable<Buffer>) xml.push(piece)
+    throw new S3ErrorAnswer(response.statusCode, Buffer.concat(xml).toString('utf8'))
   }
 
   destroy(): void {
@@ -57,7 +94,7 @@ export class FastHttpHandler {
   }
 
   private async get(
-    request: SdkRequest,
+    request: WireRequest,
     signal: AbortSignal | undefined,
   ): Promise<{ response: SdkResponse }> {
     const origin: Origin = {
@@ -105,7 +142,7 @@ export class FastHttpHandler {
           head: (h) => {
             answered = h
             conn.stopTimeout()
-            if (h.statusCode >= 200 && h.statusCode < 300) {
+            if (isSuccess(h.statusCode)) {
               body = new FastBody(conn, cleanup)
               resolve({ response: { statusCode: h.statusCode, reason: h.reason, headers: h.headers, body } })
             } else errorBody = []
@@ -146,8 +183,12 @@ export class FastHttpHandler {
   }
 }
 
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300
+}
+
 /** `GET /path?query HTTP/1.1` and the SDK's headers (Host among them), exactly as signed. */
-function requestHead(request: SdkRequest): string {
+function requestHead(request: WireRequest): string {
   let path = request.path
   const query = request.query ? buildQueryString(request.query) : ''
   if (query) path += `?${query}`

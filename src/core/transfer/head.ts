@@ -1,5 +1,4 @@
 import {
-  GetObjectCommand,
   HeadObjectCommand,
   type GetObjectCommandOutput,
   type HeadObjectCommandOutput,
@@ -7,7 +6,7 @@ import {
 } from '@aws-sdk/client-s3'
 import type { ChecksumAlgorithm } from '../../shared/transfer'
 import { TransferError, throwIfStopped } from './errors'
-import type { FastBodyOptions } from './fast-http-handler'
+import { getObject } from './object-get'
 import { waitBeforeRetry } from './retry'
 import { classifyS3Error } from './s3-errors'
 import { formatS3Uri, type S3Location } from './s3-uri'
@@ -96,33 +95,14 @@ export async function openObject(
   signal: AbortSignal,
   maxAttempts: number,
 ): Promise<{ info: ObjectInfo; response: GetObjectCommandOutput }> {
-  const options: FastBodyOptions = { abortSignal: signal, fastBody: true }
-  const out = await sendWithRetries('GET', loc, signal, maxAttempts, () =>
-    client.send(withChecksumMode(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key })), options),
-  )
+  const get = { bucket: loc.bucket, key: loc.key, checksumMode: true }
+  const out = await sendWithRetries('GET', loc, signal, maxAttempts, () => getObject(client, get, signal))
   try {
     return { info: describeHead(out, loc), response: out }
   } catch (err) {
     ;(out.Body as { destroy?(): void } | undefined)?.destroy?.()
     throw err
   }
-}
-
-/**
- * Asks for the checksum headers with `x-amz-checksum-mode: ENABLED` on the wire only: the command's
- * ChecksumMode member would also make the SDK validate the body as it streams, a second hash (in
- * JavaScript for CRC64NVME) of bytes we verify ourselves.
- */
-function withChecksumMode(command: GetObjectCommand): GetObjectCommand {
-  command.middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { headers?: Record<string, string> }
-      if (request.headers) request.headers['x-amz-checksum-mode'] = 'ENABLED'
-      return next(args)
-    },
-    { step: 'build', name: 'modeldlChecksumModeHeader' },
-  )
-  return command
 }
 
 export function describeHead(out: ObjectHeaders, loc: S3Location): ObjectInfo {

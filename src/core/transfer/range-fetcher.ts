@@ -1,10 +1,11 @@
 import type { FileHandle } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
+import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
 import type { TransferTuning } from '../../shared/transfer'
 import type { BandwidthLimiter } from './bandwidth-limiter'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
-import { FastBody, type FastBodyOptions } from './fast-http-handler'
+import { FastBody } from './fast-http-handler'
+import { getObject } from './object-get'
 import { OrderedWriter } from './ordered-writer'
 import { waitBeforeRetry } from './retry'
 import { classifyS3Error } from './s3-errors'
@@ -202,19 +203,19 @@ async function fetchOnce(
   }
   let body: Readable | undefined
   try {
-    const options: FastBodyOptions = { abortSignal: attempt.signal, fastBody: true }
     // The body comes first in the finally below's care, so an opened answer is never left unread.
     body = opened?.Body as Readable | undefined
     const out =
       opened ??
-      (await ctx.client.send(
-        new GetObjectCommand({
-          Bucket: ctx.loc.bucket,
-          Key: ctx.loc.key,
-          IfMatch: ctx.etag,
-          ...(whole ? {} : { Range: `bytes=${cursor.pos}-${end - 1}` }),
-        }),
-        options,
+      (await getObject(
+        ctx.client,
+        {
+          bucket: ctx.loc.bucket,
+          key: ctx.loc.key,
+          ifMatch: ctx.etag,
+          ...(whole ? {} : { range: `bytes=${cursor.pos}-${end - 1}` }),
+        },
+        attempt.signal,
       ))
     checkResponse(
       ctx,
