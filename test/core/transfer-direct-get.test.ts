@@ -2,6 +2,7 @@
 // through the SDK and teaches the route; later GETs of that bucket go direct, signed well enough for
 // s3rver's SigV4 check, with every error answer mapped as the SDK's would be.
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto'
+import type { SourceData } from '@smithy/types'
 import { describe, expect, it, beforeAll, afterAll, beforeEach } from 'vitest'
 import { DirectGets, encodeKey, S3ErrorAnswer, needsSdk } from '../../src/core/transfer/direct-get'
 import { sha256File } from '../support/temp'
@@ -124,14 +125,21 @@ describe('direct GETs against s3rver', () => {
   })
 })
 
+function bytes(data: SourceData): string | Uint8Array {
+  if (typeof data === 'string') return data
+  return ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data)
+}
+
 /** The hash the SDK's config gives the signer: SHA-256, or HMAC-SHA256 when given a secret. */
 class Sha256 {
   private readonly h: Hash | Hmac
-  constructor(secret?: string | Uint8Array) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', secret)
+  constructor(secret?: SourceData) {
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret))
   }
-  update(data: string | Uint8Array): void {
-    this.h.update(data)
+  update(data: SourceData): void {
+    this.h.update(bytes(data))
   }
   digest(): Promise<Uint8Array> {
     return Promise.resolve(this.h.digest())

@@ -1,5 +1,6 @@
-import { lstat, mkdir, statfs } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { dirname, isAbsolute } from 'node:path'
+import { lstatIfExists, statfsOf } from '../fs/metadata-calls'
 import { TransferError } from './errors'
 
 function errno(err: unknown): string | undefined {
@@ -28,11 +29,11 @@ export async function checkDestination(localPath: string): Promise<void> {
   }
   let stat
   try {
-    stat = await lstat(localPath)
+    stat = await lstatIfExists(localPath)
   } catch (err) {
-    if (errno(err) === 'ENOENT') return
     throw notWritable(dirname(localPath), err)
   }
+  if (!stat) return
   if (stat.isDirectory()) {
     throw new TransferError(
       'path_is_directory',
@@ -77,12 +78,12 @@ export function diskFull(dir: string, detail = ''): TransferError {
 export async function prepareFolder(dir: string, bytesNeeded: number, marginBytes: number): Promise<void> {
   let s
   try {
-    s = await statfs(dir)
+    s = await statfsOf(dir)
   } catch (err) {
     if (errno(err) !== 'ENOENT') throw notWritable(dir, err)
     try {
       await mkdir(dir, { recursive: true })
-      s = await statfs(dir)
+      s = await statfsOf(dir)
     } catch (err2) {
       throw notWritable(dir, err2)
     }

@@ -1,5 +1,5 @@
 import { type Stats, constants } from 'node:fs'
-import { type FileHandle, lstat, open, rename, rm, unlink } from 'node:fs/promises'
+import { type FileHandle, open, rm, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
 import type {
@@ -10,6 +10,7 @@ import type {
   TransferTuning,
   VerifiedChecksum,
 } from '../../shared/transfer'
+import { lstatIfExists, renameFile, sizeOfOpenFile } from '../fs/metadata-calls'
 import { syncDirShared } from '../fs/shared-dir-sync'
 import type { BandwidthLimiter } from './bandwidth-limiter'
 import { ByteRanges } from './byte-ranges'
@@ -119,9 +120,9 @@ const NO_LEFTOVERS: Leftovers = { part: null, sidecar: false }
 /** Both looked up at once; for a fresh download (neither there) nothing else is read or removed. */
 async function findLeftovers(localPath: string): Promise<Leftovers> {
   const [part, sidecar] = await Promise.all([
-    lstat(partPath(localPath)).catch(() => null),
-    lstat(sidecarPath(localPath)).then(
-      () => true,
+    lstatIfExists(partPath(localPath)).catch(() => null),
+    lstatIfExists(sidecarPath(localPath)).then(
+      (s) => s !== null,
       () => false,
     ),
   ])
@@ -265,12 +266,12 @@ async function fetchVerifyCommit(
     await saving
 
     meter.setPhase('verifying')
-    const stat = await fh.stat()
-    if (stat.size !== info.size || done.total() !== info.size) {
+    const fileSize = await sizeOfOpenFile(fh)
+    if (fileSize !== info.size || done.total() !== info.size) {
       throw new StartOver(
         new TransferError(
           'size_mismatch',
-          `${object}: the file has ${stat.size} bytes, expected ${info.size}`,
+          `${object}: the file has ${fileSize} bytes, expected ${info.size}`,
         ),
       )
     }
@@ -299,7 +300,7 @@ async function fetchVerifyCommit(
     await fh.close()
     keepPart = true
     try {
-      await rename(part, job.localPath)
+      await renameFile(part, job.localPath)
       await syncDirShared(dir)
     } catch (err) {
       throw notWritable(dir, err)
