@@ -1,6 +1,7 @@
 // Object GETs signed by us without the SDK's middleware (DirectGets): a bucket's first GET goes
 // through the SDK and teaches the route; later GETs of that bucket go direct, signed well enough for
 // s3rver's SigV4 check, with every error answer mapped as the SDK's would be.
+import type { S3Client } from '@aws-sdk/client-s3'
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto'
 import type { SourceData } from '@smithy/types'
 import { describe, expect, it, beforeAll, afterAll, beforeEach } from 'vitest'
@@ -22,20 +23,24 @@ describe('direct GETs against s3rver', () => {
     h.proxy.resetLog()
   })
   const local = (): string => `${h.dir}/direct-${++n}.bin`
+  const fetch = (key: string, client: S3Client) =>
+    h.download({ s3Uri: `s3://models/${key}`, localPath: local() }, { tuning: ONE, client })
+  /** An object, and a client that fetched it once already: its bucket's route is known. */
+  const routed = async (key: string, size: number) => {
+    const client = h.client({ ...TEST_TUNING, ...ONE })
+    const obj = await h.s3.putRandom(key, size)
+    await fetch(key, client)
+    h.proxy.resetLog()
+    return { client, obj }
+  }
 
   it('sends the first GET of a bucket through the SDK and the next ones directly, signed', async () => {
     const client = h.client({ ...TEST_TUNING, ...ONE })
     const a = await h.s3.putRandom('direct/a.bin', 300 * KiB + 1)
     // Spaces, a plus, unicode and a nested folder: the path encoding must match what was signed.
     const b = await h.s3.putRandom('direct/sub dir/b+c ü.bin', 200 * KiB)
-    const first = await h.download(
-      { s3Uri: 's3://models/direct/a.bin', localPath: local() },
-      { tuning: ONE, client },
-    )
-    const second = await h.download(
-      { s3Uri: 's3://models/direct/sub dir/b+c ü.bin', localPath: local() },
-      { tuning: ONE, client },
-    )
+    const first = await fetch('direct/a.bin', client)
+    const second = await fetch('direct/sub dir/b+c ü.bin', client)
     expect(await sha256File(first.localPath)).toBe(a.sha256)
     expect(await sha256File(second.localPath)).toBe(b.sha256)
     expect(second.verified.map((v) => v.algorithm)).toEqual(['md5-etag'])
@@ -47,17 +52,11 @@ describe('direct GETs against s3rver', () => {
   })
 
   it('ranged retries with If-Match go direct too', async () => {
-    const client = h.client({ ...TEST_TUNING, ...ONE })
-    const obj = await h.s3.putRandom('direct/retry.bin', 600 * KiB)
-    await h.download({ s3Uri: 's3://models/direct/retry.bin', localPath: local() }, { tuning: ONE, client })
-    h.proxy.resetLog()
+    const { client, obj } = await routed('direct/retry.bin', 600 * KiB)
     h.proxy.setRules([
       { match: { method: 'GET' }, times: 1, fault: { kind: 'reset-after', bytes: 100 * KiB } },
     ])
-    const result = await h.download(
-      { s3Uri: 's3://models/direct/retry.bin', localPath: local() },
-      { tuning: ONE, client },
-    )
+    const result = await fetch('direct/retry.bin', client)
     expect(await sha256File(result.localPath)).toBe(obj.sha256)
     const [cut, retry] = h.proxy.requests
     expect(cut!.viaSdk).toBe(false)
@@ -67,30 +66,18 @@ describe('direct GETs against s3rver', () => {
   })
 
   it('a direct 404 is final: not_found, without asking the SDK again', async () => {
-    const client = h.client({ ...TEST_TUNING, ...ONE })
-    await h.s3.putRandom('direct/here.bin', 10 * KiB)
-    await h.download({ s3Uri: 's3://models/direct/here.bin', localPath: local() }, { tuning: ONE, client })
-    h.proxy.resetLog()
-    const err = await expectFailure(
-      h.download({ s3Uri: 's3://models/direct/missing.bin', localPath: local() }, { tuning: ONE, client }),
-      'not_found',
-    )
+    const { client } = await routed('direct/here.bin', 10 * KiB)
+    const err = await expectFailure(fetch('direct/missing.bin', client), 'not_found')
     expect(err.message).toContain('s3://models/direct/missing.bin')
     expect(h.proxy.requests.map((r) => [r.status, r.viaSdk])).toEqual([[404, false]])
   })
 
   it('a direct 503 SlowDown is retried by our policy, directly again', async () => {
-    const client = h.client({ ...TEST_TUNING, ...ONE })
-    const obj = await h.s3.putRandom('direct/busy.bin', 300 * KiB)
-    await h.download({ s3Uri: 's3://models/direct/busy.bin', localPath: local() }, { tuning: ONE, client })
-    h.proxy.resetLog()
+    const { client, obj } = await routed('direct/busy.bin', 300 * KiB)
     h.proxy.setRules([
       { times: 1, fault: { kind: 'status', status: 503, code: 'SlowDown', message: 'Reduce' } },
     ])
-    const result = await h.download(
-      { s3Uri: 's3://models/direct/busy.bin', localPath: local() },
-      { tuning: ONE, client },
-    )
+    const result = await fetch('direct/busy.bin', client)
     expect(await sha256File(result.localPath)).toBe(obj.sha256)
     expect(h.proxy.requests.map((r) => [r.status, r.viaSdk])).toEqual([
       [503, false],
@@ -99,27 +86,18 @@ describe('direct GETs against s3rver', () => {
   })
 
   it('a direct 403 forgets the route: the SDK asks again and gives its typed error', async () => {
-    const client = h.client({ ...TEST_TUNING, ...ONE })
-    const obj = await h.s3.putRandom('direct/guarded.bin', 50 * KiB)
-    await h.download({ s3Uri: 's3://models/direct/guarded.bin', localPath: local() }, { tuning: ONE, client })
-    h.proxy.resetLog()
+    const { client, obj } = await routed('direct/guarded.bin', 50 * KiB)
     h.proxy.setRules([
       { times: 2, fault: { kind: 'status', status: 403, code: 'AccessDenied', message: 'No' } },
     ])
-    await expectFailure(
-      h.download({ s3Uri: 's3://models/direct/guarded.bin', localPath: local() }, { tuning: ONE, client }),
-      'access_denied',
-    )
+    await expectFailure(fetch('direct/guarded.bin', client), 'access_denied')
     expect(h.proxy.requests.map((r) => [r.status, r.viaSdk])).toEqual([
       [403, false],
       [403, true],
     ])
     // Learned again from the SDK's next 2xx answer.
     h.proxy.resetLog()
-    const again = await h.download(
-      { s3Uri: 's3://models/direct/guarded.bin', localPath: local() },
-      { tuning: ONE, client },
-    )
+    const again = await fetch('direct/guarded.bin', client)
     expect(await sha256File(again.localPath)).toBe(obj.sha256)
     expect(h.proxy.requests.map((r) => r.viaSdk)).toEqual([true])
   })
