@@ -30,8 +30,10 @@ const MAX_ERROR_BODY_BYTES = 1024 * 1024
  * The S3 client's request handler: object GETs that ask for it (`fastBody`) go over our own HTTP/1.1
  * connections, whose reads land in a reused buffer and reach the caller without a copy, an allocation
  * or a stream in between (see FastBody). Everything else (HEAD, listings, error retries the SDK makes
- * itself) goes through the SDK's NodeHttpHandler unchanged. Signing, redirects, error parsing and
- * response headers all stay the SDK's: only the bytes on the wire take a shorter road.
+ * itself) goes through the SDK's NodeHttpHandler unchanged. It also holds the routes of DirectGets:
+ * a 2xx answer to an SDK GET teaches its bucket's route, and sendDirect() sends later GETs of that
+ * bucket signed by us, without the SDK's middleware (redirects and error answers that need them are
+ * left to the SDK; see direct-get.ts).
  */
 export class FastHttpHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' }
