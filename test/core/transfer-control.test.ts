@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { describe, expect, it, beforeAll, afterAll, beforeEach } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BandwidthLimiter } from '../../src/core/transfer/bandwidth-limiter'
 import { TransferStopped } from '../../src/core/transfer/errors'
 import type { TransferPhase } from '../../src/shared/transfer'
 import { sha256File } from '../support/temp'
-import { KiB, MiB, leftovers, startHarness, type Harness } from './transfer-harness'
+import { KiB, MiB, leftovers, useHarness, type Harness } from './transfer-harness'
 
 async function stopped(p: Promise<unknown>): Promise<TransferStopped> {
   const err = await p.then(
@@ -17,16 +17,9 @@ async function stopped(p: Promise<unknown>): Promise<TransferStopped> {
 }
 
 describe('runTransfer: cancel, pause, resume, bandwidth', () => {
-  let h: Harness
+  let h!: Harness
   let n = 0
-  beforeAll(async () => {
-    h = await startHarness()
-  })
-  afterAll(async () => h?.close())
-  beforeEach(() => {
-    h.proxy.clearRules()
-    h.proxy.resetLog()
-  })
+  useHarness((started) => (h = started))
 
   async function object(size: number): Promise<{ uri: string; sha256: string; localPath: string }> {
     const key = `control/m${++n}.safetensors`

@@ -4,24 +4,17 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto'
 import type { SourceData } from '@smithy/types'
-import { describe, expect, it, beforeAll, afterAll, beforeEach } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DirectGets, encodeKey, S3ErrorAnswer, needsSdk } from '../../src/core/transfer/direct-get'
 import { sha256File } from '../support/temp'
-import { KiB, TEST_TUNING, expectFailure, startHarness, type Harness } from './transfer-harness'
+import { KiB, TEST_TUNING, expectFailure, useHarness, type Harness } from './transfer-harness'
 
 const ONE = { connectionsPerFile: 1 }
 
 describe('direct GETs against s3rver', () => {
-  let h: Harness
+  let h!: Harness
   let n = 0
-  beforeAll(async () => {
-    h = await startHarness()
-  })
-  afterAll(async () => h?.close())
-  beforeEach(() => {
-    h.proxy.clearRules()
-    h.proxy.resetLog()
-  })
+  useHarness((started) => (h = started))
   const local = (): string => `${h.dir}/direct-${++n}.bin`
   const fetch = (key: string, client: S3Client) =>
     h.download({ s3Uri: `s3://models/${key}`, localPath: local() }, { tuning: ONE, client })

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest'
 import { BandwidthLimiter } from '../../src/core/transfer/bandwidth-limiter'
 import { TransferError } from '../../src/core/transfer/errors'
 import { createS3Client } from '../../src/core/transfer/s3-client'
@@ -115,4 +115,21 @@ export async function expectFailure(p: Promise<unknown>, code: string): Promise<
   expect(err).toBeInstanceOf(TransferError)
   expect((err as TransferError).code).toBe(code)
   return err as TransferError
+}
+
+/**
+ * A harness for the enclosing describe: started before its tests (handed to `onStart`), closed after
+ * them, its proxy's rules and log cleared before each test.
+ */
+export function useHarness(onStart: (h: Harness) => void): void {
+  let h: Harness | undefined
+  beforeAll(async () => {
+    h = await startHarness()
+    onStart(h)
+  })
+  afterAll(async () => h?.close())
+  beforeEach(() => {
+    h?.proxy.clearRules()
+    h?.proxy.resetLog()
+  })
 }
