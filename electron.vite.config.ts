@@ -12,7 +12,14 @@ export default defineConfig({
       // The transfer worker is started for every CLI command and every app launch: one bundled file
       // loads several times faster than the SDK's hundreds of small modules from node_modules.
       externalizeDeps: {
-        exclude: ['@aws-sdk/client-s3', '@aws-sdk/checksums', '@smithy/node-http-handler', 'zod'],
+        // @smithy/signature-v4 too: its CommonJS build would load a second copy of @smithy/core (~0.1 s).
+        exclude: [
+          '@aws-sdk/client-s3',
+          '@aws-sdk/checksums',
+          '@smithy/node-http-handler',
+          '@smithy/signature-v4',
+          'zod',
+        ],
       },
       rollupOptions: {
         input: {

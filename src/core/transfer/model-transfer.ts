@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { TransferJob, TransferResult } from '../../shared/transfer'
-import { unpackModelArchive } from './archive/unpack-model-archive'
 import { TransferError } from './errors'
 import { headObject } from './head'
 import { parseS3Uri } from './s3-uri'
@@ -32,6 +31,8 @@ export async function runModelTransfer(job: TransferJob, ctx: TransferContext): 
   const fetched = await runTransfer({ id: job.id, s3Uri: siblingUri, localPath: archivePath }, ctx)
   try {
     ctx.log?.('info', `Unpacking ${siblingUri} into ${job.localPath}`)
+    // Loaded on first use: tar-stream and fzstd cost every worker start ~40 ms, and few jobs unpack.
+    const { unpackModelArchive } = await import('./archive/unpack-model-archive')
     const unpacked = await unpackModelArchive({
       archivePath,
       memberName: basename(job.localPath),
