@@ -88,6 +88,8 @@ interface Pending {
 /** One hashing thread and the tasks it holds. */
 class HashThread {
   readonly tasks = new Map<number, Pending>()
+  /** Started and ready to run code (a thread takes ~50-80 ms of CPU to get there). */
+  online = false
   private readonly worker: Worker
   private dead: Error | null = null
 
@@ -95,6 +97,7 @@ class HashThread {
     this.worker = new Worker(THREAD_SOURCE, { eval: true })
     // Idle threads do not keep the process alive; see track().
     this.worker.unref()
+    this.worker.once('online', () => (this.online = true))
     this.worker.on('message', (m: FromThread) => this.receive(m))
     this.worker.on('error', (err) => this.die(err))
     this.worker.on('exit', (code) => this.die(new Error(`the hashing thread exited (code ${code})`)))
@@ -201,6 +204,16 @@ export function startHashTask(algorithms: ChecksumAlgorithm[], fd: number): Hash
     },
     drop: () => thread.drop(id),
   }
+}
+
+/** Whether a hashing thread has finished starting, so a task handed to it begins at once. */
+export function hashThreadOnline(): boolean {
+  return threads.some((t) => t.online)
+}
+
+/** Starts a hashing thread in the background if there is none, for the files that come next. */
+export function warmHashThread(): void {
+  if (threads.length === 0) pickThread()
 }
 
 /** How many hashing threads are running (tests). */

@@ -22,7 +22,7 @@ import { fetchRange } from './range-fetcher'
 import { planRanges } from './range-planner'
 import { formatS3Uri, parseS3Uri, type S3Location } from './s3-uri'
 import { SequentialHasher } from './sequential-hasher'
-import { THREADABLE } from './hash-threads'
+import { THREADABLE, hashThreadOnline, warmHashThread } from './hash-threads'
 import { ThreadedHasher } from './threaded-hasher'
 import { loadSidecar, partPath, removePartFiles, saveSidecar, sidecarPath } from './sidecar'
 
@@ -425,9 +425,17 @@ function expectedChecksums(job: TransferJob, info: ObjectInfo, tuning: TransferT
 const INLINE_HASH_MAX_BYTES = 256 * 1024
 
 /**
+ * An object this large waits for a hashing thread to start if none is up: its hash (MD5 of 32 MiB,
+ * ~60 ms) costs about what a thread's start does. A smaller one is hashed here meanwhile.
+ */
+const THREAD_START_PAYS_BYTES = 32 * 1024 * 1024
+
+/**
  * Larger objects are hashed on a shared hashing thread when Node has every algorithm natively (the
  * common case: MD5 ETag, SHA-256, CRC32), beside the socket reads and file writes; CRC32C and
- * CRC64NVME come from the SDK's JavaScript and stay on this thread.
+ * CRC64NVME come from the SDK's JavaScript and stay on this thread. While no thread is up, small
+ * objects do not wait for one to start: they hash here, and a thread starts for the files after them
+ * (one 1 MiB file verified: ~0.06 s less; the first of a batch no longer waits).
  */
 function makeHasher(
   algorithms: ChecksumAlgorithm[],
@@ -436,7 +444,9 @@ function makeHasher(
   signal: AbortSignal,
 ): SequentialHasher | ThreadedHasher {
   if (size > INLINE_HASH_MAX_BYTES && algorithms.length > 0 && algorithms.every((a) => THREADABLE.has(a))) {
-    return new ThreadedHasher(algorithms, fh.fd, signal)
+    if (size >= THREAD_START_PAYS_BYTES || hashThreadOnline())
+      return new ThreadedHasher(algorithms, fh.fd, signal)
+    warmHashThread()
   }
   return new SequentialHasher(algorithms, fh, signal)
 }
