@@ -18,8 +18,9 @@ import type { Origin } from './http1-connection'
  * How, without guessing S3's addressing: every first GET of a bucket goes through the SDK. When it
  * comes back 2xx, its request (already resolved: endpoint, path or virtual-host style, the region
  * after any redirect the SDK followed) is remembered as the bucket's route. Later GETs of that bucket
- * reuse the route, with the same headers and the same SigV4 signer the SDK uses (@smithy/signature-v4,
- * the SDK's credential provider, its clock-skew correction). An answer that says the route or the
+ * reuse the route, with the headers a GET needs (host, payload hash, range, If-Match, checksum mode;
+ * not the SDK's user agent or invocation id), signed by the same SigV4 signer the SDK uses
+ * (@smithy/signature-v4, the SDK's credential provider, its clock-skew correction). An answer that says the route or the
  * signature is wrong (3xx, 400, 401, 403) forgets the route and is asked again through the SDK, which
  * owns redirects, clock-skew correction and credential refresh; any other error answer (404, 412,
  * 5xx) is final and becomes an error shaped like the SDK's (name = S3's Code, $metadata).
