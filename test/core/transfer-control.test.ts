@@ -188,4 +188,39 @@ describe('runTransfer: cancel, pause, resume, bandwidth', () => {
     expect(mid.speed).toBeLessThan(5 * MiB)
     expect(mid.eta).not.toBeNull()
   })
+
+  it('saves resume data once 64 MiB are written, without waiting for its second (the disk writes meanwhile)', async () => {
+    const size = 72 * MiB
+    const o = await object(size)
+    // One stream that stops after 70 MiB: within the first second only the 64 MiB rule saves.
+    h.proxy.setRules([
+      { match: { method: 'GET' }, times: 1, fault: { kind: 'stall-after', bytes: 70 * MiB } },
+    ])
+    let fetchedAtSave: number | null = null
+    let fetched = 0
+    const run = h.download(
+      { s3Uri: o.uri, localPath: o.localPath },
+      {
+        tuning: { connectionsPerFile: 1, partSize: 128 * MiB, stallTimeoutMs: 2_000 },
+        onProgress: (p) => (fetched = p.bytesDone),
+      },
+    )
+    let kept = 0
+    const deadline = performance.now() + 15_000
+    while (fetchedAtSave === null && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10))
+      const text = await readFile(`${o.localPath}.part.json`, 'utf8').catch(() => null)
+      if (text === null) continue
+      const ranges = (JSON.parse(text) as { ranges: [number, number][] }).ranges
+      kept = ranges.reduce((t, [a, b]) => t + b - a, 0)
+      fetchedAtSave = fetched
+    }
+    const result = await run
+    expect(kept).toBeGreaterThanOrEqual(64 * MiB)
+    // Seen before the stall's retry fetched the rest.
+    expect(fetchedAtSave).toBeLessThan(size)
+    expect(result.bytesFetched).toBe(size)
+    expect(await sha256File(o.localPath)).toBe(o.sha256)
+    expect(leftovers(o.localPath)).toEqual([])
+  })
 })

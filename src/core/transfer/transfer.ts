@@ -21,6 +21,7 @@ import { ProgressMeter } from './progress-meter'
 import { fetchRange } from './range-fetcher'
 import { planRanges } from './range-planner'
 import { formatS3Uri, parseS3Uri, type S3Location } from './s3-uri'
+import { SaveSchedule } from './save-schedule'
 import { SequentialHasher } from './sequential-hasher'
 import { THREADABLE, hashThreadOnline, warmHashThread } from './hash-threads'
 import { ThreadedHasher } from './threaded-hasher'
@@ -28,6 +29,9 @@ import { loadSidecar, partPath, removePartFiles, saveSidecar, sidecarPath } from
 
 // How much a SIGKILL can cost: at most this long of transfer is fetched again after a restart.
 const SIDECAR_INTERVAL_MS = 1_000
+// And once this much was written since the last save began (see SaveSchedule: the disk writes while
+// the network delivers, so the final fsync does not wait for the whole file).
+const WRITEBACK_BYTES = 64 * 1024 * 1024
 
 export interface TransferContext {
   client: S3Client
@@ -175,11 +179,12 @@ async function fetchVerifyCommit(
     meter.start(info.size, resumed)
     meter.setPhase('fetching')
 
-    let lastSave = performance.now()
-    // A sidecar exists only for transfers that ran long enough to be worth resuming: a small file
-    // fetched in under a second never pays for a datasync, a write, a rename and an unlink.
+    const schedule = new SaveSchedule(SIDECAR_INTERVAL_MS, WRITEBACK_BYTES)
+    // A sidecar exists only for transfers that ran long enough (or wrote enough) to be worth resuming:
+    // a small file fetched in under a second never pays for a datasync, a write, a rename and an unlink.
     let sidecarWritten = resumed > 0
     const saveProgress = (): Promise<void> => {
+      schedule.began()
       saving = saving
         .then(async () => {
           // Data first, then the record of it: a sidecar never claims bytes a power cut could lose.
@@ -197,6 +202,7 @@ async function fetchVerifyCommit(
         .catch((err: unknown) =>
           ctx.log?.('warn', `Could not save resume data for ${job.localPath}: ${String(err)}`),
         )
+        .finally(() => schedule.settled())
       return saving
     }
 
@@ -238,10 +244,7 @@ async function fetchVerifyCommit(
                 done.add(offset, offset + length)
                 meter.add(length)
                 hasher?.advanceTo(done.contiguousEnd(0))
-                if (performance.now() - lastSave >= SIDECAR_INTERVAL_MS) {
-                  lastSave = performance.now()
-                  void saveProgress()
-                }
+                if (schedule.wrote(length)) void saveProgress()
               },
               onRetry: (message) => ctx.log?.('warn', message),
             },
