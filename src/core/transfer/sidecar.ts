@@ -1,5 +1,7 @@
 import { readFile, rm } from 'node:fs/promises'
-import { z } from 'zod'
+// zod's tree-shakable build: the full one added ~10 ms to every worker start (169 KB evaluated for
+// this one schema; median fork-to-ready 93-104 -> 84-94 ms, 40 alternated starts).
+import { z } from 'zod/mini'
 import { writeFileAtomic } from '../fs/atomic-write'
 
 /** `<final>.part.json`: what a later run needs to resume `<final>.part` safely. */
@@ -7,8 +9,8 @@ const SidecarSchema = z.object({
   version: z.literal(1),
   s3Uri: z.string(),
   etag: z.string(),
-  size: z.number().int().nonnegative(),
-  ranges: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])),
+  size: z.int().check(z.nonnegative()),
+  ranges: z.array(z.tuple([z.int().check(z.nonnegative()), z.int().check(z.nonnegative())])),
   updatedAt: z.string(),
 })
 export type Sidecar = z.infer<typeof SidecarSchema>
