@@ -1,8 +1,7 @@
-import type { S3Client } from '@aws-sdk/client-s3'
 import { BandwidthLimiter } from '../core/transfer/bandwidth-limiter'
 import { TransferError, TransferStopped } from '../core/transfer/errors'
-import { createS3Client } from '../core/transfer/s3-client'
 import { runModelTransfer } from '../core/transfer/model-transfer'
+import { ObjectStore } from '../core/transfer/object-store'
 import { resolveTuning } from '../core/transfer/tuning'
 import type { StopReason, TransferJob, TransferTuning } from '../shared/transfer'
 import type { HostToWorker } from '../shared/worker-protocol'
@@ -10,10 +9,11 @@ import type { WorkerPort } from './port'
 
 /**
  * Runs any number of transfers at once for one host. Jobs are keyed by id in a Map, so a cancel or
- * pause reaches the right AbortController; one S3 client and one bandwidth limiter serve them all.
+ * pause reaches the right AbortController; one ObjectStore (its connections, and the S3 client once
+ * it is needed) and one bandwidth limiter serve them all.
  */
 export class TransferWorker {
-  private client: S3Client | null = null
+  private store: ObjectStore | null = null
   private tuning: TransferTuning | null = null
   private readonly limiter = new BandwidthLimiter()
   private readonly jobs = new Map<string, { controller: AbortController; done: Promise<void> }>()
@@ -24,8 +24,8 @@ export class TransferWorker {
   handle(message: HostToWorker): void {
     switch (message.type) {
       case 'configure':
-        this.client?.destroy()
-        this.client = createS3Client(message.s3, message.tuning, { ...process.env, ...message.env })
+        this.store?.destroy()
+        this.store = new ObjectStore(message.s3, message.tuning, { ...process.env, ...message.env })
         this.tuning = resolveTuning(message.tuning, message.s3, { ...process.env, ...message.env })
         this.limiter.setRate(message.tuning.bandwidthLimitBps)
         return
@@ -55,7 +55,7 @@ export class TransferWorker {
   }
 
   private start(job: TransferJob): void {
-    if (!this.client || !this.tuning) {
+    if (!this.store || !this.tuning) {
       this.port.send({
         type: 'failed',
         id: job.id,
@@ -68,7 +68,7 @@ export class TransferWorker {
     if (this.jobs.has(job.id) || this.shuttingDown) return
     const controller = new AbortController()
     const done = runModelTransfer(job, {
-      client: this.client,
+      store: this.store,
       tuning: this.tuning,
       limiter: this.limiter,
       signal: controller.signal,

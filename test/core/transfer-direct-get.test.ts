@@ -1,39 +1,93 @@
-// Object GETs signed by us without the SDK's middleware (DirectGets): a bucket's first GET goes
-// through the SDK and teaches the route; later GETs of that bucket go direct, signed well enough for
-// s3rver's SigV4 check, with every error answer mapped as the SDK's would be.
-import type { S3Client } from '@aws-sdk/client-s3'
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto'
-import type { SourceData } from '@smithy/types'
-import { describe, expect, it } from 'vitest'
-import { DirectGets, encodeKey, S3ErrorAnswer, needsSdk } from '../../src/core/transfer/direct-get'
+// Object GETs signed by us without the SDK's middleware (DirectGets): on a custom endpoint addressed
+// path-style every GET goes direct from the first; elsewhere a bucket's first GET goes through the
+// SDK and teaches the route. Direct GETs are signed well enough for s3rver's SigV4 check, and every
+// error answer is mapped as the SDK's would be.
+import { writeFile } from 'node:fs/promises'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import {
+  DirectGets,
+  encodeKey,
+  pathStyleRoute,
+  S3ErrorAnswer,
+  needsSdk,
+} from '../../src/core/transfer/direct-get'
+import type { ObjectStore } from '../../src/core/transfer/object-store'
+import { staticCredentials } from '../../src/core/transfer/s3-endpoint'
+import { Sha256 } from '../../src/core/transfer/sigv4-sha256'
 import { sha256File } from '../support/temp'
 import { KiB, TEST_TUNING, expectFailure, useHarness, type Harness } from './transfer-harness'
 
 const ONE = { connectionsPerFile: 1 }
+const NO_KEYS = { accessKeyId: '', secretAccessKey: '' }
 
 describe('direct GETs against s3rver', () => {
   let h!: Harness
   let n = 0
   useHarness((started) => (h = started))
   const local = (): string => `${h.dir}/direct-${++n}.bin`
-  const fetch = (key: string, client: S3Client) =>
-    h.download({ s3Uri: `s3://models/${key}`, localPath: local() }, { tuning: ONE, client })
-  /** An object, and a client that fetched it once already: its bucket's route is known. */
+  const fetch = (key: string, store: ObjectStore) =>
+    h.download({ s3Uri: `s3://models/${key}`, localPath: local() }, { tuning: ONE, store })
+  /** An object, and a store that fetched it once already: its bucket's route is known. */
   const routed = async (key: string, size: number) => {
-    const client = h.client({ ...TEST_TUNING, ...ONE })
+    const store = h.store({ ...TEST_TUNING, ...ONE })
     const obj = await h.s3.putRandom(key, size)
-    await fetch(key, client)
+    await fetch(key, store)
     h.proxy.resetLog()
-    return { client, obj }
+    return { store, obj }
   }
 
-  it('sends the first GET of a bucket through the SDK and the next ones directly, signed', async () => {
-    const client = h.client({ ...TEST_TUNING, ...ONE })
+  it('sends every GET directly on a path-style custom endpoint with keys, never loading the SDK', async () => {
+    const store = h.store({ ...TEST_TUNING, ...ONE })
+    const a = await h.s3.putRandom('certain/a.bin', 300 * KiB + 1)
+    const b = await h.s3.putRandom('certain/sub dir/b+c ü.bin', 200 * KiB)
+    const first = await fetch('certain/a.bin', store)
+    const second = await fetch('certain/sub dir/b+c ü.bin', store)
+    expect(await sha256File(first.localPath)).toBe(a.sha256)
+    expect(await sha256File(second.localPath)).toBe(b.sha256)
+    expect(first.verified.map((v) => v.algorithm)).toEqual(['md5-etag'])
+    expect(h.proxy.requests.map((r) => [r.method, r.status, r.viaSdk])).toEqual([
+      ['GET', 200, false],
+      ['GET', 200, false],
+    ])
+    expect(h.proxy.requests[1]!.path).toBe(`/models/${encodeKey('certain/sub dir/b+c ü.bin')}`)
+    expect(store.sdkLoaded).toBe(false)
+  })
+
+  it('takes keys from the environment as the SDK would, without loading it', async () => {
+    const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }
+    const store = h.store({ ...TEST_TUNING, ...ONE }, NO_KEYS, env)
+    const obj = await h.s3.putRandom('certain/env.bin', 100 * KiB)
+    const result = await fetch('certain/env.bin', store)
+    expect(await sha256File(result.localPath)).toBe(obj.sha256)
+    expect(h.proxy.requests.map((r) => r.viaSdk)).toEqual([false])
+    expect(store.sdkLoaded).toBe(false)
+  })
+
+  it("signs with the SDK's credential chain for a named profile, still sending the GET directly", async () => {
+    const credentials = `${h.dir}/aws-credentials`
+    await writeFile(
+      credentials,
+      '[modeldl-test]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n',
+    )
+    // The SDK's shared-file loader reads these from process.env (the worker's is its whole env).
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', credentials)
+    vi.stubEnv('AWS_CONFIG_FILE', `${h.dir}/no-aws-config`)
+    onTestFinished(() => void vi.unstubAllEnvs())
+    const store = h.store({ ...TEST_TUNING, ...ONE }, { ...NO_KEYS, profile: 'modeldl-test' })
+    const obj = await h.s3.putRandom('certain/profile.bin', 100 * KiB)
+    const result = await fetch('certain/profile.bin', store)
+    expect(await sha256File(result.localPath)).toBe(obj.sha256)
+    expect(h.proxy.requests.map((r) => r.viaSdk)).toEqual([false])
+    expect(store.sdkLoaded).toBe(true)
+  })
+
+  it('without a certain route, sends the first GET through the SDK and the next ones directly', async () => {
+    // forcePathStyle false: the SDK's endpoint rules decide the addressing, so its GET teaches it.
+    const store = h.store({ ...TEST_TUNING, ...ONE }, { forcePathStyle: false })
     const a = await h.s3.putRandom('direct/a.bin', 300 * KiB + 1)
-    // Spaces, a plus, unicode and a nested folder: the path encoding must match what was signed.
     const b = await h.s3.putRandom('direct/sub dir/b+c ü.bin', 200 * KiB)
-    const first = await fetch('direct/a.bin', client)
-    const second = await fetch('direct/sub dir/b+c ü.bin', client)
+    const first = await fetch('direct/a.bin', store)
+    const second = await fetch('direct/sub dir/b+c ü.bin', store)
     expect(await sha256File(first.localPath)).toBe(a.sha256)
     expect(await sha256File(second.localPath)).toBe(b.sha256)
     expect(second.verified.map((v) => v.algorithm)).toEqual(['md5-etag'])
@@ -45,11 +99,11 @@ describe('direct GETs against s3rver', () => {
   })
 
   it('ranged retries with If-Match go direct too', async () => {
-    const { client, obj } = await routed('direct/retry.bin', 600 * KiB)
+    const { store, obj } = await routed('direct/retry.bin', 600 * KiB)
     h.proxy.setRules([
       { match: { method: 'GET' }, times: 1, fault: { kind: 'reset-after', bytes: 100 * KiB } },
     ])
-    const result = await fetch('direct/retry.bin', client)
+    const result = await fetch('direct/retry.bin', store)
     expect(await sha256File(result.localPath)).toBe(obj.sha256)
     const [cut, retry] = h.proxy.requests
     expect(cut!.viaSdk).toBe(false)
@@ -59,18 +113,18 @@ describe('direct GETs against s3rver', () => {
   })
 
   it('a direct 404 is final: not_found, without asking the SDK again', async () => {
-    const { client } = await routed('direct/here.bin', 10 * KiB)
-    const err = await expectFailure(fetch('direct/missing.bin', client), 'not_found')
+    const { store } = await routed('direct/here.bin', 10 * KiB)
+    const err = await expectFailure(fetch('direct/missing.bin', store), 'not_found')
     expect(err.message).toContain('s3://models/direct/missing.bin')
     expect(h.proxy.requests.map((r) => [r.status, r.viaSdk])).toEqual([[404, false]])
   })
 
   it('a direct 503 SlowDown is retried by our policy, directly again', async () => {
-    const { client, obj } = await routed('direct/busy.bin', 300 * KiB)
+    const { store, obj } = await routed('direct/busy.bin', 300 * KiB)
     h.proxy.setRules([
       { times: 1, fault: { kind: 'status', status: 503, code: 'SlowDown', message: 'Reduce' } },
     ])
-    const result = await fetch('direct/busy.bin', client)
+    const result = await fetch('direct/busy.bin', store)
     expect(await sha256File(result.localPath)).toBe(obj.sha256)
     expect(h.proxy.requests.map((r) => [r.status, r.viaSdk])).toEqual([
       [503, false],
@@ -79,44 +133,22 @@ describe('direct GETs against s3rver', () => {
   })
 
   it('a direct 403 forgets the route: the SDK asks again and gives its typed error', async () => {
-    const { client, obj } = await routed('direct/guarded.bin', 50 * KiB)
+    const { store, obj } = await routed('direct/guarded.bin', 50 * KiB)
     h.proxy.setRules([
       { times: 2, fault: { kind: 'status', status: 403, code: 'AccessDenied', message: 'No' } },
     ])
-    await expectFailure(fetch('direct/guarded.bin', client), 'access_denied')
+    await expectFailure(fetch('direct/guarded.bin', store), 'access_denied')
     expect(h.proxy.requests.map((r) => [r.status, r.viaSdk])).toEqual([
       [403, false],
       [403, true],
     ])
     // Learned again from the SDK's next 2xx answer.
     h.proxy.resetLog()
-    const again = await fetch('direct/guarded.bin', client)
+    const again = await fetch('direct/guarded.bin', store)
     expect(await sha256File(again.localPath)).toBe(obj.sha256)
     expect(h.proxy.requests.map((r) => r.viaSdk)).toEqual([true])
   })
 })
-
-function bytes(data: SourceData): string | Uint8Array {
-  if (typeof data === 'string') return data
-  return ArrayBuffer.isView(data)
-    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    : new Uint8Array(data)
-}
-
-/** The hash the SDK's config gives the signer: SHA-256, or HMAC-SHA256 when given a secret. */
-class Sha256 {
-  private readonly h: Hash | Hmac
-  constructor(secret?: SourceData) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret))
-  }
-  update(data: SourceData): void {
-    this.h.update(bytes(data))
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.h.digest())
-  }
-  reset(): void {}
-}
 
 describe('DirectGets', () => {
   const config = { credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, sha256: Sha256 }
@@ -191,5 +223,75 @@ describe('DirectGets', () => {
     ])
     const bare = new S3ErrorAnswer(502, 'Bad gateway')
     expect([bare.name, bare.$metadata.httpStatusCode]).toEqual(['HTTP 502', 502])
+  })
+})
+
+describe('certain routes (pathStyleRoute)', () => {
+  it('joins a custom endpoint, the bucket and the key, with the Host header the SDK sends', () => {
+    expect(pathStyleRoute('http://127.0.0.1:9000', 'models', 'eu-central-1')).toEqual({
+      origin: { protocol: 'http:', hostname: '127.0.0.1', port: 9000 },
+      host: '127.0.0.1:9000',
+      pathPrefix: '/models/',
+      region: 'eu-central-1',
+    })
+    // A default port is left out of Host, as the SDK leaves it out.
+    expect(pathStyleRoute('https://ACCOUNT.r2.cloudflarestorage.com/', 'm_1.x', 'auto')).toMatchObject({
+      origin: { protocol: 'https:', hostname: 'account.r2.cloudflarestorage.com', port: 443 },
+      host: 'account.r2.cloudflarestorage.com',
+      pathPrefix: '/m_1.x/',
+    })
+  })
+
+  it('leaves to the SDK whatever its endpoint rules would do more with', () => {
+    for (const [endpoint, bucket] of [
+      ['http://minio:9000/base', 'models'], // an endpoint with a path
+      ['http://minio:9000/?x=1', 'models'], // a query
+      ['http://user:pw@minio:9000', 'models'], // user info
+      ['http://[::1]:9000', 'models'], // IPv6
+      ['ftp://minio', 'models'], // not HTTP
+      ['minio:9000', 'models'], // not a URL the SDK would take either
+      ['http://minio:9000', 'a b'], // a bucket URI encoding would change
+    ] as const) {
+      expect(pathStyleRoute(endpoint, bucket, 'us-east-1')).toBeNull()
+    }
+  })
+
+  it('routes a bucket from its first GET, until an answer says the route is wrong', async () => {
+    const config = { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, sha256: Sha256 }
+    const d = new DirectGets((bucket) => pathStyleRoute('http://127.0.0.1:9000', bucket, 'us-east-1'))
+    const req = await d.sign({ bucket: 'models', key: 'a b.bin' }, config)
+    expect(req).toMatchObject({ hostname: '127.0.0.1', port: 9000, path: '/models/a%20b.bin' })
+    expect(req!.headers['host']).toBe('127.0.0.1:9000')
+    expect(req!.headers['authorization']).toMatch(/Credential=S3RVER\/\d{8}\/us-east-1\/s3\/aws4_request/)
+    d.forget('models')
+    expect(await d.sign({ bucket: 'models', key: 'a b.bin' }, config)).toBeNull()
+  })
+})
+
+describe('staticCredentials (keys the SDK would use without asking its chain)', () => {
+  const keys = { AWS_ACCESS_KEY_ID: 'AKENV', AWS_SECRET_ACCESS_KEY: 'env-secret' }
+
+  it('prefers explicit keys, with their session token', () => {
+    const s = { accessKeyId: 'AKSET', secretAccessKey: 'set-secret', sessionToken: 'tok', profile: 'p' }
+    expect(staticCredentials(s, keys)).toEqual({
+      accessKeyId: 'AKSET',
+      secretAccessKey: 'set-secret',
+      sessionToken: 'tok',
+    })
+  })
+
+  it('takes the environment keys and session token when no profile is named', () => {
+    expect(staticCredentials({}, { ...keys, AWS_SESSION_TOKEN: 'envtok' })).toEqual({
+      accessKeyId: 'AKENV',
+      secretAccessKey: 'env-secret',
+      sessionToken: 'envtok',
+    })
+  })
+
+  it('leaves profiles (a setting or AWS_PROFILE) and incomplete keys to the chain', () => {
+    expect(staticCredentials({ profile: 'work' }, keys)).toBeNull()
+    expect(staticCredentials({}, { ...keys, AWS_PROFILE: 'work' })).toBeNull()
+    expect(staticCredentials({}, { AWS_ACCESS_KEY_ID: 'AKENV' })).toBeNull()
+    expect(staticCredentials({ accessKeyId: 'AKSET' }, {})).toBeNull()
   })
 })

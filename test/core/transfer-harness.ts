@@ -1,17 +1,17 @@
 // Shared set-up for the engine's integration tests: s3rver behind the fault proxy, a temp folder,
-// and runTransfer with a client pointed at the proxy.
+// and runTransfer with an ObjectStore pointed at the proxy.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import type { S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest'
 import { BandwidthLimiter } from '../../src/core/transfer/bandwidth-limiter'
 import { TransferError } from '../../src/core/transfer/errors'
-import { createS3Client } from '../../src/core/transfer/s3-client'
+import { ObjectStore } from '../../src/core/transfer/object-store'
 import { runTransfer } from '../../src/core/transfer/transfer'
 import {
   DEFAULT_TUNING,
   type TransferJob,
   type TransferProgress,
+  type S3Settings,
   type TransferTuning,
 } from '../../src/shared/transfer'
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy'
@@ -36,7 +36,8 @@ export interface Harness {
   s3: TestS3Server
   proxy: FaultProxy
   dir: string
-  client(tuning?: TransferTuning): S3Client
+  /** A store pointed at the proxy; `s3` adds to or overrides its settings (endpoint, keys, region). */
+  store(tuning?: TransferTuning, s3?: Partial<S3Settings>, env?: Record<string, string>): ObjectStore
   /** Runs one transfer through the proxy; progress events are collected in `events`. */
   download(
     job: Omit<TransferJob, 'id' | 'localPath'> & { localPath?: string; id?: string },
@@ -45,8 +46,8 @@ export interface Harness {
       signal?: AbortSignal
       limiter?: BandwidthLimiter
       onProgress?(p: TransferProgress): void
-      /** A client shared by several downloads (default: a new one per download). */
-      client?: S3Client
+      /** A store shared by several downloads (default: a new one per download). */
+      store?: ObjectStore
     },
   ): ReturnType<typeof runTransfer>
   events: TransferProgress[]
@@ -58,20 +59,25 @@ export async function startHarness(): Promise<Harness> {
   const s3 = await startS3Server({ bucket: 'models' })
   const proxy = await startFaultProxy(s3.endpoint)
   const dir = await makeTempDir('modeldl-transfer-')
-  const clients: S3Client[] = []
+  const stores: ObjectStore[] = []
   const events: TransferProgress[] = []
   const logs: string[] = []
   let n = 0
-  const client = (tuning: TransferTuning = TEST_TUNING): S3Client => {
-    const c = createS3Client({ endpoint: proxy.url, region: 'us-east-1', ...TEST_CREDENTIALS }, tuning, {})
-    clients.push(c)
+  const store = (
+    tuning: TransferTuning = TEST_TUNING,
+    s3: Partial<S3Settings> = {},
+    env: Record<string, string> = {},
+  ): ObjectStore => {
+    const settings = { endpoint: proxy.url, region: 'us-east-1', ...TEST_CREDENTIALS, ...s3 }
+    const c = new ObjectStore(settings, tuning, env)
+    stores.push(c)
     return c
   }
   return {
     s3,
     proxy,
     dir,
-    client,
+    store,
     events,
     logs,
     download(job, options = {}) {
@@ -80,7 +86,7 @@ export async function startHarness(): Promise<Harness> {
       return runTransfer(
         { ...job, id, localPath: job.localPath ?? join(dir, `${id}.safetensors`) },
         {
-          client: options.client ?? client(tuning),
+          store: options.store ?? store(tuning),
           tuning,
           limiter: options.limiter ?? new BandwidthLimiter(tuning.bandwidthLimitBps),
           signal: options.signal ?? new AbortController().signal,
@@ -93,7 +99,7 @@ export async function startHarness(): Promise<Harness> {
       )
     },
     async close() {
-      for (const c of clients) c.destroy()
+      for (const c of stores) c.destroy()
       await proxy.close()
       await s3.close()
       await removeTempDir(dir)

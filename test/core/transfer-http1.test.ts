@@ -1,5 +1,5 @@
 // The engine's own HTTP/1.1 path for object bodies: the response parser on its own (every split of
-// the bytes), and FastHttpHandler against real servers (keep-alive, a stale kept-alive connection,
+// the bytes), and FastHttpHandler over ObjectWire against real servers (keep-alive, a stale kept-alive connection,
 // aborts, errors, TLS, the body read as a plain stream).
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -11,8 +11,9 @@ import { join } from 'node:path'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FastBody, FastHttpHandler } from '../../src/core/transfer/fast-http-handler'
+import { FastHttpHandler } from '../../src/core/transfer/fast-http-handler'
 import { ResponseParser, type ResponseHead } from '../../src/core/transfer/http1-response'
+import { FastBody, ObjectWire } from '../../src/core/transfer/object-wire'
 import { createS3Client } from '../../src/core/transfer/s3-client'
 import { DEFAULT_TUNING } from '../../src/shared/transfer'
 import { startS3Server, TEST_CREDENTIALS, type TestS3Server } from '../support/s3-server'
@@ -173,7 +174,10 @@ describe('FastHttpHandler', () => {
   const sockets = new Set<Socket>()
   let connections = 0
   const make = (): FastHttpHandler =>
-    new FastHttpHandler(new NodeHttpHandler(), { connectTimeoutMs: 2_000, socketTimeoutMs: 2_000 })
+    new FastHttpHandler(
+      new NodeHttpHandler(),
+      new ObjectWire({ connectTimeoutMs: 2_000, socketTimeoutMs: 2_000 }),
+    )
 
   beforeAll(async () => {
     server = createServer((req, res) => handler(req, res))
@@ -320,11 +324,10 @@ describe('FastHttpHandler', () => {
       const cert = readFileSync(join(dir, 'cert.pem'))
       const tls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, serveData)
       const tlsPort = await listen(tls)
-      const h = new FastHttpHandler(new NodeHttpHandler(), {
-        connectTimeoutMs: 2_000,
-        socketTimeoutMs: 2_000,
-        ca: cert,
-      })
+      const h = new FastHttpHandler(
+        new NodeHttpHandler(),
+        new ObjectWire({ connectTimeoutMs: 2_000, socketTimeoutMs: 2_000, ca: cert }),
+      )
       const { response } = await h.handle(request(tlsPort, '/k', 'https:'), { fastBody: true })
       expect((await readAll(response.body)).equals(data)).toBe(true)
       h.destroy()

@@ -4,7 +4,8 @@ import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk
 import type { TestConnectionResult } from '../../shared/api-contract'
 import type { S3Settings } from '../../shared/transfer'
 import { formatBytes } from '../transfer/preflight'
-import { createS3Client, resolveEndpoint } from '../transfer/s3-client'
+import { createS3Client } from '../transfer/s3-client'
+import { resolveEndpoint } from '../transfer/s3-endpoint'
 import { classifyS3Error } from '../transfer/s3-errors'
 
 type Env = Record<string, string | undefined>

@@ -1,12 +1,7 @@
-import {
-  HeadObjectCommand,
-  type GetObjectCommandOutput,
-  type HeadObjectCommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3'
+import type { GetObjectCommandOutput, HeadObjectCommandOutput } from '@aws-sdk/client-s3'
 import type { ChecksumAlgorithm } from '../../shared/transfer'
 import { TransferError, throwIfStopped } from './errors'
-import { getObject } from './object-get'
+import type { ObjectStore } from './object-store'
 import { waitBeforeRetry } from './retry'
 import { classifyS3Error } from './s3-errors'
 import { formatS3Uri, type S3Location } from './s3-uri'
@@ -31,16 +26,12 @@ const ARCHIVED = new Set(['GLACIER', 'DEEP_ARCHIVE'])
 
 /** HEAD with the object's checksum; transient failures are retried like ranged GETs. */
 export async function headObject(
-  client: S3Client,
+  store: ObjectStore,
   loc: S3Location,
   signal: AbortSignal,
   maxAttempts: number,
 ): Promise<ObjectInfo> {
-  const out = await sendWithRetries('HEAD', loc, signal, maxAttempts, () =>
-    client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, ChecksumMode: 'ENABLED' }), {
-      abortSignal: signal,
-    }),
-  )
+  const out = await sendWithRetries('HEAD', loc, signal, maxAttempts, () => store.headObject(loc, signal))
   return describeHead(out, loc)
 }
 
@@ -90,13 +81,13 @@ type ObjectHeaders = Pick<
  * transient ones are retried the same way.
  */
 export async function openObject(
-  client: S3Client,
+  store: ObjectStore,
   loc: S3Location,
   signal: AbortSignal,
   maxAttempts: number,
 ): Promise<{ info: ObjectInfo; response: GetObjectCommandOutput }> {
   const get = { bucket: loc.bucket, key: loc.key, checksumMode: true }
-  const out = await sendWithRetries('GET', loc, signal, maxAttempts, () => getObject(client, get, signal))
+  const out = await sendWithRetries('GET', loc, signal, maxAttempts, () => store.getObject(get, signal))
   try {
     return { info: describeHead(out, loc), response: out }
   } catch (err) {

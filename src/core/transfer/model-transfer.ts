@@ -21,7 +21,7 @@ export async function runModelTransfer(job: TransferJob, ctx: TransferContext): 
   const expectedSize = job.expectedSize
   const siblingUri = `${job.s3Uri}${ARCHIVE_SUFFIX}`
   try {
-    await headObject(ctx.client, parseS3Uri(siblingUri), ctx.signal, ctx.tuning.maxAttempts)
+    await headObject(ctx.store, parseS3Uri(siblingUri), ctx.signal, ctx.tuning.maxAttempts)
   } catch (err) {
     if (err instanceof TransferError && err.code === 'not_found') return runTransfer(job, ctx)
     throw err

@@ -1,11 +1,11 @@
 import type { FileHandle } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
+import type { GetObjectCommandOutput } from '@aws-sdk/client-s3'
 import type { TransferTuning } from '../../shared/transfer'
 import type { BandwidthLimiter } from './bandwidth-limiter'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
-import { FastBody } from './fast-http-handler'
-import { getObject } from './object-get'
+import type { ObjectStore } from './object-store'
+import { FastBody } from './object-wire'
 import { OrderedWriter } from './ordered-writer'
 import { waitBeforeRetry } from './retry'
 import { classifyS3Error } from './s3-errors'
@@ -49,7 +49,7 @@ function giveBatchBuffer(buf: Buffer): void {
 }
 
 export interface RangeFetchContext {
-  client: S3Client
+  store: ObjectStore
   loc: S3Location
   object: string
   etag: string
@@ -207,8 +207,7 @@ async function fetchOnce(
     body = opened?.Body as Readable | undefined
     const out =
       opened ??
-      (await getObject(
-        ctx.client,
+      (await ctx.store.getObject(
         {
           bucket: ctx.loc.bucket,
           key: ctx.loc.key,

@@ -4,28 +4,26 @@ import { S3Client } from '@aws-sdk/client-s3'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { S3Settings, TransferTuning } from '../../shared/transfer'
 import { FastHttpHandler } from './fast-http-handler'
+import { ObjectWire } from './object-wire'
+import { resolveEndpoint, resolveRegion, usesPathStyle } from './s3-endpoint'
 
 type Env = Record<string, string | undefined>
-
-/** The endpoint actually used: the setting, else the standard AWS variables. */
-export function resolveEndpoint(settings: S3Settings, env: Env = process.env): string | undefined {
-  return settings.endpoint || env['AWS_ENDPOINT_URL_S3'] || env['AWS_ENDPOINT_URL'] || undefined
-}
-
-export function resolveRegion(settings: S3Settings, env: Env = process.env): string {
-  // us-east-1 is a safe start: followRegionRedirects moves to the bucket's real region on AWS.
-  return settings.region || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || 'us-east-1'
-}
 
 /**
  * One S3 client per worker. Keep-alive sockets are shared by every transfer; the connect timeout is
  * explicit because the SDK's default waits forever, and a stalled body is caught by the range fetcher's
- * own watchdog (the SDK's socket timeout does not cover a streamed body reliably).
+ * own watchdog (the SDK's socket timeout does not cover a streamed body reliably). Object GETs go over
+ * `wire` (a new one unless given: an ObjectStore gives its own, whose direct GETs may have started
+ * before the SDK was loaded); destroying the client closes it.
  */
 export function createS3Client(
   settings: S3Settings,
   tuning: Pick<TransferTuning, 'connectTimeoutMs' | 'stallTimeoutMs'>,
   env: Env = process.env,
+  wire: ObjectWire = new ObjectWire({
+    connectTimeoutMs: tuning.connectTimeoutMs,
+    socketTimeoutMs: tuning.stallTimeoutMs,
+  }),
 ): S3Client {
   const endpoint = resolveEndpoint(settings, env)
   const agentOptions = { keepAlive: true, maxSockets: 256 }
@@ -43,8 +41,7 @@ export function createS3Client(
   return new S3Client({
     region: resolveRegion(settings, env),
     ...(endpoint ? { endpoint } : {}),
-    // Custom endpoints (MinIO, s3rver, R2 with an IP or port) rarely have wildcard DNS for bucket hosts.
-    forcePathStyle: settings.forcePathStyle ?? Boolean(endpoint),
+    forcePathStyle: usesPathStyle(settings, env),
     followRegionRedirects: true,
     ...(credentials ? { credentials } : {}),
     ...(settings.profile ? { profile: settings.profile } : {}),
@@ -61,7 +58,7 @@ export function createS3Client(
         connectionTimeout: tuning.connectTimeoutMs,
         socketTimeout: tuning.stallTimeoutMs,
       }),
-      { connectTimeoutMs: tuning.connectTimeoutMs, socketTimeoutMs: tuning.stallTimeoutMs },
+      wire,
     ),
   })
 }

@@ -1,7 +1,7 @@
 import { type Stats, constants } from 'node:fs'
 import { type FileHandle, open, rm, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
+import type { GetObjectCommandOutput } from '@aws-sdk/client-s3'
 import type {
   ChecksumAlgorithm,
   TransferJob,
@@ -16,6 +16,7 @@ import type { BandwidthLimiter } from './bandwidth-limiter'
 import { ByteRanges } from './byte-ranges'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
 import { headObject, openObject, type ObjectInfo } from './head'
+import type { ObjectStore } from './object-store'
 import { checkDestination, formatBytes, notWritable, prepareFolder } from './preflight'
 import { ProgressMeter } from './progress-meter'
 import { fetchRange } from './range-fetcher'
@@ -34,7 +35,8 @@ const SIDECAR_INTERVAL_MS = 1_000
 const WRITEBACK_BYTES = 64 * 1024 * 1024
 
 export interface TransferContext {
-  client: S3Client
+  /** S3's objects: GETs and HEADs (see ObjectStore). */
+  store: ObjectStore
   tuning: TransferTuning
   limiter: BandwidthLimiter
   /** Abort with reason 'paused' (keep `.part`) or 'cancelled' (delete it). */
@@ -69,8 +71,8 @@ export async function runTransfer(job: TransferJob, ctx: TransferContext): Promi
     let info: ObjectInfo
     let leftovers = await findLeftovers(job.localPath)
     if (isOneFreshStream(job, ctx.tuning, leftovers)) {
-      ;({ info, response: opened } = await openObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts))
-    } else info = await headObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts)
+      ;({ info, response: opened } = await openObject(ctx.store, loc, ctx.signal, ctx.tuning.maxAttempts))
+    } else info = await headObject(ctx.store, loc, ctx.signal, ctx.tuning.maxAttempts)
     if (job.expectedSize !== undefined && job.expectedSize !== info.size) {
       throw new TransferError(
         'size_mismatch',
@@ -89,7 +91,7 @@ export async function runTransfer(job: TransferJob, ctx: TransferContext): Promi
         ctx.log?.('warn', `${err.message}; starting ${object} again from zero`)
         await removePartFiles(job.localPath)
         leftovers = NO_LEFTOVERS
-        info = await headObject(ctx.client, loc, ctx.signal, ctx.tuning.maxAttempts)
+        info = await headObject(ctx.store, loc, ctx.signal, ctx.tuning.maxAttempts)
       } finally {
         // Unread if the fetch failed before its first range (free space, the .part file): closed.
         destroyBody(first)
@@ -229,7 +231,7 @@ async function fetchVerifyCommit(
           firstResponse = undefined
           await fetchRange(
             {
-              client: ctx.client,
+              store: ctx.store,
               loc,
               object,
               etag: info.etag,

@@ -1,5 +1,5 @@
 import type { S3Settings, TransferTuning } from '../../shared/transfer'
-import { resolveEndpoint } from './s3-client'
+import { resolveEndpoint } from './s3-endpoint'
 
 /** Parallel ranged GETs per file when the setting is 0 (automatic). */
 export const REMOTE_CONNECTIONS = 4
