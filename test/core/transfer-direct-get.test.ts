@@ -36,30 +36,45 @@ describe('direct GETs against s3rver', () => {
     return { store, obj }
   }
 
+  /**
+   * Two objects under `folder` fetched with one store, each checked byte for byte; the second's key
+   * has spaces, a plus, unicode and a nested folder, so its path must match what was signed.
+   * Returns whether each GET went through the SDK.
+   */
+  const fetchTwo = async (store: ObjectStore, folder: string): Promise<boolean[]> => {
+    const keys = [`${folder}/a.bin`, `${folder}/sub dir/b+c ü.bin`]
+    const objects = [await h.s3.putRandom(keys[0]!, 300 * KiB + 1), await h.s3.putRandom(keys[1]!, 200 * KiB)]
+    for (const [i, key] of keys.entries()) {
+      const result = await fetch(key, store)
+      expect(await sha256File(result.localPath)).toBe(objects[i]!.sha256)
+      expect(result.verified.map((v) => v.algorithm)).toEqual(['md5-etag'])
+    }
+    expect(h.proxy.requests.map((r) => [r.method, r.status])).toEqual([
+      ['GET', 200],
+      ['GET', 200],
+    ])
+    expect(h.proxy.requests[1]!.path).toBe(`/models/${encodeKey(keys[1]!)}`)
+    return h.proxy.requests.map((r) => r.viaSdk)
+  }
+
+  /** One object fetched with `store` and checked byte for byte; whether each request went through the SDK. */
+  const fetchOne = async (store: ObjectStore, key: string): Promise<boolean[]> => {
+    const obj = await h.s3.putRandom(key, 100 * KiB)
+    const result = await fetch(key, store)
+    expect(await sha256File(result.localPath)).toBe(obj.sha256)
+    return h.proxy.requests.map((r) => r.viaSdk)
+  }
+
   it('sends every GET directly on a path-style custom endpoint with keys, never loading the SDK', async () => {
     const store = h.store({ ...TEST_TUNING, ...ONE })
-    const a = await h.s3.putRandom('certain/a.bin', 300 * KiB + 1)
-    const b = await h.s3.putRandom('certain/sub dir/b+c ü.bin', 200 * KiB)
-    const first = await fetch('certain/a.bin', store)
-    const second = await fetch('certain/sub dir/b+c ü.bin', store)
-    expect(await sha256File(first.localPath)).toBe(a.sha256)
-    expect(await sha256File(second.localPath)).toBe(b.sha256)
-    expect(first.verified.map((v) => v.algorithm)).toEqual(['md5-etag'])
-    expect(h.proxy.requests.map((r) => [r.method, r.status, r.viaSdk])).toEqual([
-      ['GET', 200, false],
-      ['GET', 200, false],
-    ])
-    expect(h.proxy.requests[1]!.path).toBe(`/models/${encodeKey('certain/sub dir/b+c ü.bin')}`)
+    expect(await fetchTwo(store, 'certain')).toEqual([false, false])
     expect(store.sdkLoaded).toBe(false)
   })
 
   it('takes keys from the environment as the SDK would, without loading it', async () => {
     const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }
     const store = h.store({ ...TEST_TUNING, ...ONE }, NO_KEYS, env)
-    const obj = await h.s3.putRandom('certain/env.bin', 100 * KiB)
-    const result = await fetch('certain/env.bin', store)
-    expect(await sha256File(result.localPath)).toBe(obj.sha256)
-    expect(h.proxy.requests.map((r) => r.viaSdk)).toEqual([false])
+    expect(await fetchOne(store, 'certain/env.bin')).toEqual([false])
     expect(store.sdkLoaded).toBe(false)
   })
 
@@ -74,28 +89,14 @@ describe('direct GETs against s3rver', () => {
     vi.stubEnv('AWS_CONFIG_FILE', `${h.dir}/no-aws-config`)
     onTestFinished(() => void vi.unstubAllEnvs())
     const store = h.store({ ...TEST_TUNING, ...ONE }, { ...NO_KEYS, profile: 'modeldl-test' })
-    const obj = await h.s3.putRandom('certain/profile.bin', 100 * KiB)
-    const result = await fetch('certain/profile.bin', store)
-    expect(await sha256File(result.localPath)).toBe(obj.sha256)
-    expect(h.proxy.requests.map((r) => r.viaSdk)).toEqual([false])
+    expect(await fetchOne(store, 'certain/profile.bin')).toEqual([false])
     expect(store.sdkLoaded).toBe(true)
   })
 
   it('without a certain route, sends the first GET through the SDK and the next ones directly', async () => {
     // forcePathStyle false: the SDK's endpoint rules decide the addressing, so its GET teaches it.
     const store = h.store({ ...TEST_TUNING, ...ONE }, { forcePathStyle: false })
-    const a = await h.s3.putRandom('direct/a.bin', 300 * KiB + 1)
-    const b = await h.s3.putRandom('direct/sub dir/b+c ü.bin', 200 * KiB)
-    const first = await fetch('direct/a.bin', store)
-    const second = await fetch('direct/sub dir/b+c ü.bin', store)
-    expect(await sha256File(first.localPath)).toBe(a.sha256)
-    expect(await sha256File(second.localPath)).toBe(b.sha256)
-    expect(second.verified.map((v) => v.algorithm)).toEqual(['md5-etag'])
-    expect(h.proxy.requests.map((r) => [r.method, r.status, r.viaSdk])).toEqual([
-      ['GET', 200, true],
-      ['GET', 200, false],
-    ])
-    expect(h.proxy.requests[1]!.path).toBe(`/models/${encodeKey('direct/sub dir/b+c ü.bin')}`)
+    expect(await fetchTwo(store, 'direct')).toEqual([true, false])
   })
 
   it('ranged retries with If-Match go direct too', async () => {
