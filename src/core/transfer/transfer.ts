@@ -22,6 +22,7 @@ import { ProgressMeter } from './progress-meter'
 import { fetchRange } from './range-fetcher'
 import { planRanges } from './range-planner'
 import { formatS3Uri, parseS3Uri, type S3Location } from './s3-uri'
+import { ResumeSaves } from './resume-saves'
 import { SaveSchedule } from './save-schedule'
 import { SequentialHasher } from './sequential-hasher'
 import { THREADABLE, hashThreadOnline, warmHashThread } from './hash-threads'
@@ -166,9 +167,18 @@ async function fetchVerifyCommit(
   // O_NOFOLLOW: a link planted at `<final>.part` must not redirect our writes.
   const fh = await openPart(part, resumed > 0)
   let keepPart = true
-  // The periodic resume-data save under way, if any (it always settles: its errors are logged).
-  let saving: Promise<void> = Promise.resolve()
-  let abandonSaves = false
+  // A sidecar exists only for transfers that ran long enough (or wrote enough) to be worth resuming:
+  // a small file fetched in under a second never pays for a datasync, a write, a rename and an unlink.
+  const saves = new ResumeSaves(
+    {
+      record: () => done.toJSON(),
+      datasync: () => fh.datasync(),
+      writeSidecar: (ranges) =>
+        saveSidecar(job.localPath, { s3Uri: job.s3Uri, etag: info.etag, size: info.size, ranges }),
+    },
+    resumed > 0,
+    (err) => ctx.log?.('warn', `Could not save resume data for ${job.localPath}: ${String(err)}`),
+  )
   let hasher: SequentialHasher | ThreadedHasher | null = null
   try {
     const expected = expectedChecksums(job, info, ctx.tuning)
@@ -182,30 +192,9 @@ async function fetchVerifyCommit(
     meter.setPhase('fetching')
 
     const schedule = new SaveSchedule(SIDECAR_INTERVAL_MS, WRITEBACK_BYTES)
-    // A sidecar exists only for transfers that ran long enough (or wrote enough) to be worth resuming:
-    // a small file fetched in under a second never pays for a datasync, a write, a rename and an unlink.
-    let sidecarWritten = resumed > 0
-    const saveProgress = (): Promise<void> => {
+    const saveProgress = (): void => {
       schedule.began()
-      saving = saving
-        .then(async () => {
-          // Data first, then the record of it: a sidecar never claims bytes a power cut could lose.
-          const ranges = done.toJSON()
-          await fh.datasync()
-          if (abandonSaves) return
-          await saveSidecar(job.localPath, {
-            s3Uri: job.s3Uri,
-            etag: info.etag,
-            size: info.size,
-            ranges,
-          })
-          sidecarWritten = true
-        })
-        .catch((err: unknown) =>
-          ctx.log?.('warn', `Could not save resume data for ${job.localPath}: ${String(err)}`),
-        )
-        .finally(() => schedule.settled())
-      return saving
+      void saves.save().finally(() => schedule.settled())
     }
 
     const ranges = planRanges(info.size, done, ctx.tuning.partSize, ctx.tuning.connectionsPerFile)
@@ -246,7 +235,7 @@ async function fetchVerifyCommit(
                 done.add(offset, offset + length)
                 meter.add(length)
                 hasher?.advanceTo(done.contiguousEnd(0))
-                if (schedule.wrote(length)) void saveProgress()
+                if (schedule.wrote(length)) saveProgress()
               },
               onRetry: (message) => ctx.log?.('warn', message),
             },
@@ -268,7 +257,7 @@ async function fetchVerifyCommit(
     throwIfStopped(ctx.signal)
     if (firstError !== null) throw firstError
     // Wait for a periodic save still under way, so it cannot land after the file is committed.
-    await saving
+    await saves.settled()
 
     meter.setPhase('verifying')
     const fileSize = await sizeOfOpenFile(fh)
@@ -310,7 +299,7 @@ async function fetchVerifyCommit(
     } catch (err) {
       throw notWritable(dir, err)
     }
-    if (sidecarWritten) await rm(sidecarPath(job.localPath), { force: true })
+    if (saves.sidecarWritten) await rm(sidecarPath(job.localPath), { force: true })
     return {
       id: job.id,
       localPath: job.localPath,
@@ -326,18 +315,15 @@ async function fetchVerifyCommit(
     // The hashing thread reads our file descriptor: it must be gone before the handle closes.
     await hasher?.dispose().catch(() => undefined)
     if (ctx.signal.aborted && stopReasonOf(ctx.signal) === 'cancelled') {
-      // Nothing of it is wanted: remove it now rather than wait for a datasync under way; once that
-      // settles, the handle is closed and anything a late save wrote is removed too.
-      abandonSaves = true
+      // Nothing of it is wanted: removed now, without waiting for a datasync under way (see
+      // ResumeSaves.abandon); the handle is closed once that settles.
+      await saves.abandon()
       await removePartFiles(job.localPath).catch(() => undefined)
-      void saving.then(async () => {
-        await fh.close().catch(() => undefined)
-        await removePartFiles(job.localPath).catch(() => undefined)
-      })
+      void saves.settled().then(() => fh.close().catch(() => undefined))
       throw err
     }
     // A periodic save still under way must not land after what happens next.
-    await saving
+    await saves.settled()
     // Bytes of an object that changed, or that failed verification, are worth nothing.
     const worthless =
       err instanceof StartOver || (err instanceof TransferError && err.code === 'object_changed')
