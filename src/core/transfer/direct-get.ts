@@ -65,10 +65,11 @@ const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 /** A plain SigV4 signature for S3; anything else (SigV4a, S3 Express sessions) keeps the SDK's path. */
 const SIGV4_SCOPE = /^AWS4-HMAC-SHA256 Credential=[^/,]+\/\d{8}\/([^/,]+)\/s3\/aws4_request,/
 
-// The SDK's encoding of a greedy path label ({Key+}): each segment as escapeUri, slashes kept.
-const escapeUri = (s: string): string =>
+/** RFC 3986 escaping as the SDK does it (@smithy's escapeUri), for key segments and query strings. */
+export const escapeUri = (s: string): string =>
   encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 
+/** The SDK's encoding of a greedy path label ({Key+}): each segment as escapeUri, slashes kept. */
 export function encodeKey(key: string): string {
   return key.split('/').map(escapeUri).join('/')
 }

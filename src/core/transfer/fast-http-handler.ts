@@ -1,6 +1,6 @@
 import type { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { ObjectGet } from './direct-get'
-import type { ObjectWire } from './object-wire'
+import { isSuccess, type ObjectWire } from './object-wire'
 
 type HandleArgs = Parameters<NodeHttpHandler['handle']>
 type SdkRequest = HandleArgs[0]
@@ -12,10 +12,6 @@ export interface FastBodyOptions extends SdkHandlerOptions {
   fastBody?: boolean
   /** The object asked for: a 2xx answer teaches its bucket's route to the direct path (DirectGets). */
   route?: Pick<ObjectGet, 'bucket' | 'key'>
-}
-
-function isSuccess(status: number): boolean {
-  return status >= 200 && status < 300
 }
 
 /**

@@ -3,6 +3,7 @@ import type { HttpResponse } from '@smithy/types'
 import {
   DirectGets,
   S3ErrorAnswer,
+  escapeUri,
   needsSdk,
   type ObjectGet,
   type ObjectRoute,
@@ -159,7 +160,7 @@ export class ObjectWire {
   }
 }
 
-function isSuccess(status: number): boolean {
+export function isSuccess(status: number): boolean {
   return status >= 200 && status < 300
 }
 
@@ -177,9 +178,6 @@ function requestHead(request: WireRequest): string {
 }
 
 // The SDK's own query encoding (@smithy/core's buildQueryString): the signature covers these bytes.
-const escapeUri = (s: string): string =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-
 function buildQueryString(query: Record<string, string | Array<string | null> | null>): string {
   const parts: string[] = []
   for (const key of Object.keys(query).sort()) {

@@ -5,16 +5,17 @@ import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { S3Settings, TransferTuning } from '../../shared/transfer'
 import { FastHttpHandler } from './fast-http-handler'
 import { ObjectWire } from './object-wire'
-import { resolveEndpoint, resolveRegion, usesPathStyle } from './s3-endpoint'
+import { explicitCredentials, resolveEndpoint, resolveRegion, usesPathStyle } from './s3-endpoint'
 
 type Env = Record<string, string | undefined>
 
 /**
- * One S3 client per worker. Keep-alive sockets are shared by every transfer; the connect timeout is
- * explicit because the SDK's default waits forever, and a stalled body is caught by the range fetcher's
- * own watchdog (the SDK's socket timeout does not cover a streamed body reliably). Object GETs go over
- * `wire` (a new one unless given: an ObjectStore gives its own, whose direct GETs may have started
- * before the SDK was loaded); destroying the client closes it.
+ * An S3 client (a worker's ObjectStore makes one only once it needs the SDK). Keep-alive sockets are
+ * shared by every transfer; the connect timeout is explicit because the SDK's default waits forever,
+ * and a stalled body is caught by the range fetcher's own watchdog (the SDK's socket timeout does not
+ * cover a streamed body reliably). Object GETs go over `wire` (a new one unless given: an ObjectStore
+ * gives its own, whose direct GETs may have started before the SDK was loaded); destroying the client
+ * closes it.
  */
 export function createS3Client(
   settings: S3Settings,
@@ -30,14 +31,7 @@ export function createS3Client(
   // Explicit keys, else the SDK's default chain (env, SSO, shared config/credentials for `profile`,
   // process, web identity, ECS/EC2): the same chain @aws-sdk/credential-providers' fromNodeProviderChain
   // builds, without loading that package's other providers on every worker start.
-  const credentials =
-    settings.accessKeyId && settings.secretAccessKey
-      ? {
-          accessKeyId: settings.accessKeyId,
-          secretAccessKey: settings.secretAccessKey,
-          ...(settings.sessionToken ? { sessionToken: settings.sessionToken } : {}),
-        }
-      : undefined
+  const credentials = explicitCredentials(settings)
   return new S3Client({
     region: resolveRegion(settings, env),
     ...(endpoint ? { endpoint } : {}),

@@ -31,17 +31,22 @@ export function staticCredentials(
   settings: S3Settings,
   env: Env = process.env,
 ): AwsCredentialIdentity | null {
-  if (settings.accessKeyId && settings.secretAccessKey) {
-    return {
-      accessKeyId: settings.accessKeyId,
-      secretAccessKey: settings.secretAccessKey,
-      ...(settings.sessionToken ? { sessionToken: settings.sessionToken } : {}),
-    }
-  }
+  const explicit = explicitCredentials(settings)
+  if (explicit) return explicit
   if (settings.profile || env['AWS_PROFILE']) return null
   const accessKeyId = env['AWS_ACCESS_KEY_ID']
   const secretAccessKey = env['AWS_SECRET_ACCESS_KEY']
   if (!accessKeyId || !secretAccessKey) return null
   const sessionToken = env['AWS_SESSION_TOKEN']
   return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
+}
+
+/** The keys typed into the settings (with their session token), when both parts are there. */
+export function explicitCredentials(settings: S3Settings): AwsCredentialIdentity | null {
+  if (!settings.accessKeyId || !settings.secretAccessKey) return null
+  return {
+    accessKeyId: settings.accessKeyId,
+    secretAccessKey: settings.secretAccessKey,
+    ...(settings.sessionToken ? { sessionToken: settings.sessionToken } : {}),
+  }
 }
