@@ -1,0 +1,21 @@
+// How large a request may be, whichever door it comes through (CLI, local socket, Electron IPC,
+// WebSocket). One table, so the README's security section, the schemas and the checks agree. The
+// checks themselves live in core (src/core/gate); the doors only refuse earlier what core would refuse.
+
+const MiB = 1024 * 1024
+
+/** A model config file or dropped text: far beyond a real model list (the sample is 5 KB). */
+export const MAX_CONFIG_BYTES = 20 * MiB
+/** Entries in one config, one enqueue, one save or one stat request. */
+export const MAX_CONFIG_ENTRIES = 50_000
+/** Linux's PATH_MAX. */
+export const MAX_PATH_BYTES = 4096
+/** Group, model and file names as the window and the CLI show them. */
+export const MAX_NAME_CHARS = 1024
+/** An S3 key is at most 1,024 bytes; with `s3://`, a bucket (≤ 63) and a slash. */
+export const MAX_S3_URI_CHARS = 1100
+/** One WebSocket frame: a config at the limit, JSON-escaped, with room for the envelope. */
+export const MAX_WS_FRAME_BYTES = 2 * MAX_CONFIG_BYTES + MiB
+/** Invokes one WebSocket client may send per second, on average; a burst of up to this many is fine. */
+export const WS_INVOKES_PER_SECOND = 50
+export const WS_INVOKE_BURST = 200
