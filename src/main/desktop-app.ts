@@ -10,6 +10,7 @@ import type { OwnerContext } from '../core/service/owner/owner-runtime'
 import { createLogger, type Logger } from '../core/service/persist/log'
 import { defaultStateDir, statePaths } from '../core/service/state-paths'
 import type { ApiHandlers, EventChannel, EventContract } from '../shared/api-contract'
+import { gatedHandlers } from '../core/gate/request-gate'
 import { desktopHandlers } from './desktop-handlers'
 import { createEventForwarder } from './ipc/event-forwarder'
 import { registerInvokeHandlers } from './ipc/register-invoke-handlers'
@@ -145,15 +146,18 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
   }, icon)
   const handlers: ApiHandlers = {
     ...backend.handlers,
-    ...desktopHandlers({
-      base: backend.handlers,
-      loadConfigFile: (path) => backend.loadConfigFile(path),
-      window: () => win,
-      modelsRoot: () => settings.view().settings.modelsRoot,
-      ownerKind: () => connection.ownerKind,
-      notificationsSupported: notifications.supported,
-      documentsDir: app.getPath('documents'),
-    }),
+    ...gatedHandlers(
+      desktopHandlers({
+        base: backend.handlers,
+        loadConfigFile: (path) => backend.loadConfigFile(path),
+        allowConfigFolder: (folder) => backend.allowConfigFolder(folder),
+        window: () => win,
+        modelsRoot: () => settings.view().settings.modelsRoot,
+        ownerKind: () => connection.ownerKind,
+        notificationsSupported: notifications.supported,
+        documentsDir: app.getPath('documents'),
+      }),
+    ),
   }
   const unregister = registerInvokeHandlers({
     ipc: ipcMain,

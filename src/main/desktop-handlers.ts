@@ -1,7 +1,8 @@
-import { isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { dirname, join } from 'node:path'
 import { dialog, shell, type BrowserWindow } from 'electron'
 import { ApiError, type ApiHandlers, type ConfigLoadResult } from '../shared/api-contract'
 import type { OwnerKind } from '../shared/service-contract'
+import { PathGate } from '../core/gate/path-gate'
 
 /** The handlers only a desktop shell can serve; the backend's own answer "unsupported" for them. */
 export type DesktopHandlers = Pick<
@@ -12,6 +13,8 @@ export type DesktopHandlers = Pick<
 export interface DesktopHandlerDeps {
   base: ApiHandlers
   loadConfigFile(path: string): Promise<ConfigLoadResult>
+  /** The user chose this folder in a save dialog: the window may save its config there. */
+  allowConfigFolder(folder: string): void
   window(): BrowserWindow | null
   modelsRoot(): string
   ownerKind(): OwnerKind
@@ -24,12 +27,6 @@ const JSON_FILTERS = [
   { name: 'Model config', extensions: ['json'] },
   { name: 'All files', extensions: ['*'] },
 ]
-
-/** `path` is strictly inside `root` (not the root itself, not a sibling that shares its prefix). */
-export function isInsideFolder(root: string, path: string): boolean {
-  const rel = relative(resolve(root), resolve(path))
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)
-}
 
 export function desktopHandlers(deps: DesktopHandlerDeps): DesktopHandlers {
   return {
@@ -62,7 +59,9 @@ export function desktopHandlers(deps: DesktopHandlerDeps): DesktopHandlers {
         properties: ['createDirectory', 'showOverwriteConfirmation'],
       }
       const picked = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options)
-      return picked.canceled || !picked.filePath ? null : picked.filePath
+      if (picked.canceled || !picked.filePath) return null
+      deps.allowConfigFolder(dirname(picked.filePath))
+      return picked.filePath
     },
 
     // The renderer names a model by id; only a model the service completed, inside the models root,
@@ -75,9 +74,8 @@ export function desktopHandlers(deps: DesktopHandlerDeps): DesktopHandlers {
           'forbidden',
           `${record.modelName} is ${record.status}: only a completed model can be shown`,
         )
-      const root = deps.modelsRoot()
-      if (!isInsideFolder(root, record.localPath))
-        throw new ApiError('forbidden', `${record.localPath} is outside the models root ${root}`)
+      // The same rule the service applies to every path it writes.
+      await new PathGate([deps.modelsRoot()]).modelPath(record.localPath, 'id')
       shell.showItemInFolder(record.localPath)
     },
   }

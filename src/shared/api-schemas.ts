@@ -2,27 +2,33 @@
 // servers validate with these before a handler runs; a failure answers `bad_request` naming the field.
 import { z } from 'zod'
 import type { InvokeChannel, RequestOf } from './api-contract'
-import { EnqueueRequestSchema, ModelSelectorSchema, MovePositionSchema } from './service-schemas'
+import { MAX_CONFIG_BYTES, MAX_CONFIG_ENTRIES, MAX_NAME_CHARS, MAX_S3_URI_CHARS } from './limits'
+import {
+  AbsolutePathSchema,
+  EnqueueRequestSchema,
+  ModelSelectorSchema,
+  MovePositionSchema,
+  NameSchema,
+  ObjectUriSchema,
+} from './service-schemas'
 import { SettingsPatchSchema } from './settings'
 
 const none = z.undefined()
-const absolutePath = z
+const absolutePath = AbsolutePathSchema
+const s3Uri = z
   .string()
-  .min(1, 'must not be empty')
-  .max(4096)
-  .refine((p) => !p.includes('\0'), 'must not contain a NUL byte')
-  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path')
-const s3Uri = z.string().regex(/^s3:\/\/[^/]+(\/.*)?$/, 'must be s3://bucket/prefix')
+  .max(MAX_S3_URI_CHARS)
+  .regex(/^s3:\/\/[^/]+(\/.*)?$/, 'must be s3://bucket/prefix')
 
 const ModelInfoSchema = z.object({
   id: absolutePath,
-  entryId: z.string().min(1),
-  group: z.string().min(1),
-  modelName: z.string().min(1),
-  s3Uri: z.string().regex(/^s3:\/\/[^/]+\/.+$/, 'must be s3://bucket/key'),
+  entryId: NameSchema,
+  group: NameSchema,
+  modelName: NameSchema,
+  s3Uri: ObjectUriSchema,
   localPath: absolutePath,
   expectedSize: z.number().int().nonnegative(),
-  sha256: z.string().optional(),
+  sha256: z.string().max(64).optional(),
   symLinkedFrom: absolutePath.optional(),
 })
 
@@ -39,19 +45,22 @@ export const INVOKE_SCHEMAS: { [C in InvokeChannel]: z.ZodType<RequestOf<C>> } =
   'downloads:status': none,
   'config:current': none,
   'config:open': z.object({ path: absolutePath }),
-  // 64 MiB of JSON is far beyond any real model list; the limit keeps a bad drop from eating memory.
-  'config:load': z.object({ name: z.string().min(1).max(255), text: z.string().max(64 * 1024 * 1024) }),
+  // Core checks the text's size in bytes again (src/core/config); this refuses it before any parsing.
+  'config:load': z.object({
+    name: z.string().min(1).max(MAX_NAME_CHARS),
+    text: z.string().max(MAX_CONFIG_BYTES, `must be at most ${MAX_CONFIG_BYTES / 1024 / 1024} MiB`),
+  }),
   'config:openSample': none,
   'config:recent': none,
   'config:save': z.object({
     path: absolutePath,
     mode: z.enum(['new', 'merge']),
-    models: z.array(ModelInfoSchema).max(100_000),
+    models: z.array(ModelInfoSchema).max(MAX_CONFIG_ENTRIES),
   }),
   'local:stat': z.object({
     models: z
       .array(z.object({ localPath: absolutePath, expectedSize: z.number().int().nonnegative() }))
-      .max(100_000),
+      .max(MAX_CONFIG_ENTRIES),
   }),
   'settings:get': none,
   'settings:update': SettingsPatchSchema,

@@ -158,7 +158,14 @@ export const SERVICE_METHODS = [
 ] as const satisfies ReadonlyArray<keyof DownloadServiceApi>
 
 /** Error codes a client can act on; the message says what happened and what to do. */
-export type ServiceErrorCode = 'bad_request' | 'not_found' | 'not_owner' | 'unavailable' | 'internal'
+export type ServiceErrorCode =
+  | 'bad_request'
+  /** The request is well formed but not allowed: a path outside the models roots, say. */
+  | 'forbidden'
+  | 'not_found'
+  | 'not_owner'
+  | 'unavailable'
+  | 'internal'
 
 export interface ServiceErrorShape {
   code: ServiceErrorCode

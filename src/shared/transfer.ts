@@ -15,6 +15,12 @@ export interface TransferJob {
   sha256?: string
   /** Fetch `<key>.tar.zst` instead when the store has it, and unpack the model from it. */
   compressedSibling?: boolean
+  /**
+   * Real paths of the folders the file must land in (the models roots), checked again right before
+   * `.part` is opened, before each sidecar write and before the rename. Without them the file is held
+   * to the folder its path leads to when the transfer starts (`modeldl get`: the user's own argument).
+   */
+  roots?: string[]
 }
 
 export type TransferPhase = 'head' | 'fetching' | 'verifying' | 'finalizing'
@@ -46,6 +52,7 @@ export type TransferErrorCode =
   | 'not_writable'
   | 'path_is_directory'
   | 'path_is_symlink'
+  | 'path_outside_roots'
   | 'network'
   | 'server_error'
   | 'worker_crashed'

@@ -2,7 +2,8 @@
 // `modeldl serve` (WebSocket, src/cli/serve). One handler per invoke channel and one stream of events;
 // the doors only validate requests, carry envelopes and add what only they can do (native dialogs).
 import { randomUUID } from 'node:crypto'
-import { join, normalize } from 'node:path'
+import { dirname, join, normalize } from 'node:path'
+import pLimit from 'p-limit'
 import {
   ApiError,
   type ApiHandlers,
@@ -20,6 +21,9 @@ import type { DownloadServiceApi, ModelStatus, OwnerKind, ServiceEvent } from '.
 import type { AppSettings, SettingsPatch } from '../../shared/settings'
 import { DEFAULT_TUNING } from '../../shared/transfer'
 import { saveModelConfig } from '../config/save-config'
+import { checkModelsRoot } from '../gate/models-root'
+import { GateError, PathGate } from '../gate/path-gate'
+import { gatedHandlers } from '../gate/request-gate'
 import { ModelsWatcher } from '../scan/models-watcher'
 import { ScanError, scanSource } from '../scan/scan-source'
 import type { ServiceSettings } from '../service/download-service'
@@ -62,8 +66,13 @@ export interface AppBackend {
   handlers: ApiHandlers
   /** Every event: service progress/changed, settings, config, local state, scans. */
   onEvent(emit: EmitEvent): () => void
-  /** Loads a config file as config:open does, and tells every window (a second launch handed it over). */
+  /**
+   * Loads a config file the user named outside any window (a second launch, --config, a native open
+   * dialog) as config:open does, tells every window, and lets windows use that file's folder.
+   */
   loadConfigFile(path: string): Promise<ConfigLoadResult>
+  /** The user chose this folder in a native dialog: windows may open and save configs in it. */
+  allowConfigFolder(folder: string): void
   close(): Promise<void>
 }
 
@@ -72,6 +81,8 @@ const RESTAT_ON: ReadonlySet<ModelStatus> = new Set(['completed', 'cancelled', '
 /** File events arrive in bursts (a download's rename, a folder copied in): one re-stat per burst. */
 const WATCH_DEBOUNCE_MS = 300
 export const RECENT_CONFIGS_FILE = 'recent-configs.json'
+/** local:stat's paths checked at once by the gate. */
+const STAT_GATE_IN_FLIGHT = 32
 
 const DESKTOP_ONLY =
   'only the desktop app has native dialogs and a file manager to reveal in: type the path or drop the file instead'
@@ -91,6 +102,13 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
   }
 
   const recent = await RecentConfigs.open(join(deps.paths.dir, RECENT_CONFIGS_FILE))
+  // The rules every window request meets, whichever door it came through.
+  const gate = new PathGate([deps.settings.view().settings.modelsRoot])
+  for (const path of recent.list()) gate.allowConfigFile(path)
+  const rememberRecent = async (path: string): Promise<void> => {
+    gate.allowConfigFile(path)
+    await recent.add(path).catch((err: unknown) => log('warn', `Cannot save the recent list: ${err}`))
+  }
   const tracker = new LocalStateTracker((changed) => emit('local:changed', changed))
   const refreshFailed = (err: unknown): void => log('warn', `Could not re-stat model files: ${String(err)}`)
   let current: LoadedConfig | null = null
@@ -121,6 +139,7 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     emit('settings:changed', view)
     if (view.settings.modelsRoot !== watchedRoot) {
       watchedRoot = view.settings.modelsRoot
+      gate.setRoots([watchedRoot])
       void watchRoot(watchedRoot)
     }
   })
@@ -144,9 +163,7 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     if (!result.ok) return result
     current = result.config
     tracker.replace('config', current.models, current.local)
-    if (recentPath) {
-      await recent.add(recentPath).catch((err: unknown) => log('warn', `Cannot save the recent list: ${err}`))
-    }
+    if (recentPath) await rememberRecent(recentPath)
     emit('config:changed', current)
     return result
   }
@@ -289,22 +306,34 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     'downloads:list': () => api.list(),
     'downloads:status': () => api.status(),
     'config:current': async () => current,
-    'config:open': ({ path }) => openFile(path),
+    'config:open': async ({ path }) => openFile(await gate.configPath(path, 'path')),
     'config:load': async ({ name, text }) => adopt(await loadConfigText(name, text, options())),
     'config:openSample': async () => adopt(await loadSampleConfig(deps.sampleConfigPath, options())),
     'config:recent': async () => recent.list(),
     'config:save': async (request) => {
+      const path = await gate.configPath(request.path, 'path')
       const { settings } = deps.settings.view()
       const networkVolume = settings.networkVolume || env['NETWORK_VOLUME'] || ''
-      const result = await saveModelConfig(request, networkVolume ? { networkVolume } : {})
-      await recent
-        .add(result.path)
-        .catch((err: unknown) => log('warn', `Cannot save the recent list: ${err}`))
+      const result = await saveModelConfig({ ...request, path }, networkVolume ? { networkVolume } : {})
+      await rememberRecent(result.path)
       return result
     },
-    'local:stat': ({ models }) => statModels(models),
+    'local:stat': async ({ models }) => {
+      // Whether a file exists and how large it is: only the models roots' business.
+      const limit = pLimit(STAT_GATE_IN_FLIGHT)
+      await Promise.all(
+        models.map((m, i) => limit(() => gate.modelPath(m.localPath, `models.${i}.localPath`))),
+      )
+      return statModels(models)
+    },
     'settings:get': async () => deps.settings.view(),
-    'settings:update': (patch) => deps.settings.update(patch),
+    'settings:update': async (patch) => {
+      if (patch.modelsRoot !== undefined) {
+        const checked = await checkModelsRoot(patch.modelsRoot, { mustExist: true })
+        if (!checked.ok) throw new GateError('forbidden', `modelsRoot: ${checked.message}`)
+      }
+      return deps.settings.update(patch)
+    },
     'settings:testConnection': (request) => runTestConnection(request),
     'scan:start': async (request) => startScan(request),
     'scan:cancel': async ({ scanId }) => {
@@ -321,19 +350,8 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     },
   }
 
-  // Every handler rejects only with ApiError, whatever went wrong below it: the doors send code and message.
-  const handlers = Object.fromEntries(
-    Object.entries(raw).map(([channel, handler]) => [
-      channel,
-      async (request: unknown) => {
-        try {
-          return await (handler as (r: unknown) => Promise<unknown>)(request)
-        } catch (err) {
-          throw asApiError(err)
-        }
-      },
-    ]),
-  ) as ApiHandlers
+  // Every request is validated here, and every handler rejects only with ApiError: the doors carry envelopes.
+  const handlers = gatedHandlers(raw)
 
   return {
     handlers,
@@ -342,11 +360,15 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
       return () => emitters.delete(e)
     },
     async loadConfigFile(path) {
+      gate.allowConfigFolder(dirname(normalize(path)))
       try {
         return await openFile(path)
       } catch (err) {
         throw asApiError(err)
       }
+    },
+    allowConfigFolder(folder) {
+      gate.allowConfigFolder(folder)
     },
     async close() {
       if (closed) return

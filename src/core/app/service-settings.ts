@@ -42,6 +42,7 @@ export function serviceSettingsFrom(
     concurrency: settings.concurrency,
     maxConnections: Math.max(DEFAULT_SERVICE_SETTINGS.maxConnections, settings.concurrency * perJob),
     compressedSiblings: settings.compressedSiblings,
+    modelsRoots: [settings.modelsRoot],
     s3: s3SettingsFrom(settings, credentials, env),
     tuning: {
       ...DEFAULT_TUNING,

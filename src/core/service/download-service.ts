@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { resolve } from 'node:path'
+import pLimit from 'p-limit'
 import type { z } from 'zod'
 import {
   ACTIVE_STATUSES,
@@ -26,11 +27,13 @@ import {
 import {
   redactS3Settings,
   type S3Settings,
+  type TransferJob,
   type TransferProgress,
   type TransferResult,
   type TransferTuning,
   type VerifiedChecksum,
 } from '../../shared/transfer'
+import { GateError, PathGate } from '../gate/path-gate'
 import { TransferError, TransferStopped } from '../transfer/errors'
 import { removePartFiles } from '../transfer/sidecar'
 import { WorkerHost, type WorkerLauncher } from '../worker-host'
@@ -56,6 +59,8 @@ export interface ServiceSettings {
   compressedSiblings: boolean
   s3: S3Settings
   tuning: TransferTuning
+  /** New models roots (a window changed the setting); without it the roots the service opened with stay. */
+  modelsRoots?: string[]
 }
 
 export const DEFAULT_SERVICE_SETTINGS: Omit<ServiceSettings, 's3' | 'tuning'> = {
@@ -80,6 +85,11 @@ export interface ServiceDeps {
   /** Open without starting anything (a command that only changes the queue, then closes). */
   halted?: boolean
 }
+
+/** Paths checked at once by the gate: enough to hide a network volume's latency, few enough not to flood it. */
+const PATH_CHECKS_IN_FLIGHT = 32
+/** Refused entries named in one error; the count says how many more. */
+const REFUSALS_NAMED = 5
 
 /** Progress ticks at most this often: ≤ 10 messages per second whatever the number of jobs. */
 const TICK_MS = 100
@@ -128,10 +138,13 @@ export class DownloadService implements DownloadServiceApi {
   /** stopWorker was called: nothing new starts until startWorker. */
   private halted = false
   private readonly since = new Date().toISOString()
+  /** Which paths the service may write, whoever asks: the models roots. */
+  private readonly gate: PathGate
 
   private constructor(private readonly deps: ServiceDeps) {
     this.events.setMaxListeners(0)
     this.halted = deps.halted ?? false
+    this.gate = new PathGate(deps.settings.modelsRoots ?? deps.modelsRoots)
   }
 
   /** Loads the state (recovering from a corrupt file), resumes what was running, and starts the queue. */
@@ -146,6 +159,7 @@ export class DownloadService implements DownloadServiceApi {
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
     const { entries, force } = parse(EnqueueRequestSchema, request, 'enqueue request')
+    await this.checkPaths(entries)
     const batchId = randomUUID()
     const result: EnqueueResult = { batchId, queued: [], alreadyQueued: [], alreadyComplete: [], linked: [] }
     const now = new Date().toISOString()
@@ -201,6 +215,37 @@ export class DownloadService implements DownloadServiceApi {
     for (const id of result.linked) await this.settleLink(this.records.get(id)!)
     this.pump()
     return result
+  }
+
+  /** Every path of a request through the gate first: one refused entry, and nothing of it is queued. */
+  private async checkPaths(entries: readonly EnqueueEntry[]): Promise<void> {
+    const refusals: string[] = []
+    const limit = pLimit(PATH_CHECKS_IN_FLIGHT)
+    const check = (path: string | undefined, field: string): Promise<void> | undefined =>
+      path === undefined
+        ? undefined
+        : limit(async () => {
+            try {
+              await this.gate.modelPath(path, field)
+            } catch (err) {
+              if (!(err instanceof GateError)) throw err
+              refusals.push(err.message)
+            }
+          })
+    await Promise.all(
+      entries.flatMap((e, i) => [
+        check(e.localPath, `entries.${i}.localPath`),
+        check(e.symLinkedFrom, `entries.${i}.symLinkedFrom`),
+      ]),
+    )
+    if (refusals.length === 0) return
+    refusals.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    const more = refusals.length - REFUSALS_NAMED
+    throw new ServiceError(
+      'forbidden',
+      `Nothing was queued: ${refusals.slice(0, REFUSALS_NAMED).join('; ')}` +
+        (more > 0 ? `; and ${more} more outside the models roots` : ''),
+    )
   }
 
   async cancel(selector: ModelSelector): Promise<string[]> {
@@ -340,6 +385,7 @@ export class DownloadService implements DownloadServiceApi {
   applySettings(next: ServiceSettings): void {
     const previous = this.deps.settings
     this.deps.settings = next
+    if (next.modelsRoots) this.gate.setRoots(next.modelsRoots)
     const limit = next.tuning.bandwidthLimitBps
     if (previous.tuning.bandwidthLimitBps !== limit) {
       for (const host of new Set([this.host, ...this.jobHosts.values()])) host?.setBandwidth(limit)
@@ -514,7 +560,7 @@ export class DownloadService implements DownloadServiceApi {
       errorCode: undefined,
       errorMessage: undefined,
     })
-    const job = {
+    const job: TransferJob = {
       id: r.id,
       s3Uri: r.s3Uri,
       localPath: r.localPath,
@@ -524,8 +570,8 @@ export class DownloadService implements DownloadServiceApi {
     }
     const host = this.workerHost()
     this.jobHosts.set(r.id, host)
-    host
-      .run(job)
+    this.confined(job)
+      .then((checked) => host.run(checked))
       .then(
         (result) => this.onDone(r.id, result),
         (err: unknown) => this.onStopped(r.id, err),
@@ -538,6 +584,24 @@ export class DownloadService implements DownloadServiceApi {
         this.events.emit('settled')
         this.pump()
       })
+  }
+
+  /**
+   * The job with the real roots the worker checks again before it writes. A record whose path is no
+   * longer inside the roots (the setting changed, the state file was edited) does not start.
+   */
+  private async confined(job: TransferJob): Promise<TransferJob> {
+    try {
+      await this.gate.modelPath(job.localPath, 'This download')
+    } catch (err) {
+      if (err instanceof GateError) throw new TransferError('path_outside_roots', err.message)
+      throw err
+    }
+    const { roots } = await this.gate.roots()
+    // Stopped while the paths were checked: the worker never saw it.
+    const wanted = this.stopping.get(job.id)
+    if (wanted) throw new TransferStopped(wanted === 'cancelled' ? 'cancelled' : 'paused')
+    return { ...job, roots: roots.map((root) => root.real) }
   }
 
   private onProgress(p: TransferProgress): void {
@@ -639,7 +703,16 @@ export class DownloadService implements DownloadServiceApi {
       return
     }
     try {
-      const outcome = await linkModel(r.localPath, r.linkTo, r.expectedSize)
+      // Links are made only inside the roots, and point only inside them.
+      await this.gate.modelPath(r.localPath, 'The link')
+      await this.gate.modelPath(r.linkTo, 'Its target')
+      const { roots } = await this.gate.roots()
+      const outcome = await linkModel(
+        r.localPath,
+        r.linkTo,
+        r.expectedSize,
+        roots.map((root) => root.real),
+      )
       this.deps.log.info(`Link ${r.localPath} → ${r.linkTo}: ${outcome}`)
       this.update(r, { downloaded: r.expectedSize, totalSize: r.expectedSize })
       this.finish(r, 'completed')

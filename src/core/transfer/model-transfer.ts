@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises'
-import { basename } from 'node:path'
+import { basename, dirname } from 'node:path'
 import type { TransferJob, TransferResult } from '../../shared/transfer'
+import { ConfinedFolder } from './confined-folder'
 import { TransferError } from './errors'
 import { headObject } from './head'
 import { parseS3Uri } from './s3-uri'
@@ -26,9 +27,14 @@ export async function runModelTransfer(job: TransferJob, ctx: TransferContext): 
     if (err instanceof TransferError && err.code === 'not_found') return runTransfer(job, ctx)
     throw err
   }
-  const archivePath = `${job.localPath}${ARCHIVE_SUFFIX}`
+  const folder = await ConfinedFolder.enter(dirname(job.localPath), job.roots)
+  const localPath = folder.file(basename(job.localPath))
+  const archivePath = `${localPath}${ARCHIVE_SUFFIX}`
   const started = performance.now()
-  const fetched = await runTransfer({ id: job.id, s3Uri: siblingUri, localPath: archivePath }, ctx)
+  const fetched = await runTransfer(
+    { id: job.id, s3Uri: siblingUri, localPath: archivePath, ...(job.roots ? { roots: job.roots } : {}) },
+    ctx,
+  )
   try {
     ctx.log?.('info', `Unpacking ${siblingUri} into ${job.localPath}`)
     // Loaded on first use: tar-stream and fzstd cost every worker start ~40 ms, and few jobs unpack.
@@ -36,7 +42,8 @@ export async function runModelTransfer(job: TransferJob, ctx: TransferContext): 
     const unpacked = await unpackModelArchive({
       archivePath,
       memberName: basename(job.localPath),
-      localPath: job.localPath,
+      localPath,
+      recheckFolder: () => folder.recheck(),
       expectedSize,
       ...(job.sha256 ? { sha256: job.sha256 } : {}),
       signal: ctx.signal,

@@ -1,6 +1,6 @@
 import { type Stats, constants } from 'node:fs'
 import { type FileHandle, open, rm, unlink } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { basename, dirname } from 'node:path'
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3'
 import type {
   ChecksumAlgorithm,
@@ -17,6 +17,7 @@ import { ByteRanges } from './byte-ranges'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
 import { headObject, openObject, type ObjectInfo } from './head'
 import type { ObjectStore } from './object-store'
+import { ConfinedFolder } from './confined-folder'
 import { checkDestination, formatBytes, notWritable, prepareFolder } from './preflight'
 import { ProgressMeter } from './progress-meter'
 import { fetchRange } from './range-fetcher'
@@ -59,8 +60,11 @@ class StartOver extends Error {
  * unless it is complete and verified. Resolves with the result, or rejects with TransferError (failed)
  * or TransferStopped (paused: `.part` kept; cancelled: removed).
  */
-export async function runTransfer(job: TransferJob, ctx: TransferContext): Promise<TransferResult> {
+export async function runTransfer(asked: TransferJob, ctx: TransferContext): Promise<TransferResult> {
   const started = performance.now()
+  // Every file operation below goes by the checked real folder, never again through the links above it.
+  const folder = await ConfinedFolder.enter(dirname(asked.localPath), asked.roots)
+  const job: TransferJob = { ...asked, localPath: folder.file(basename(asked.localPath)) }
   const meter = new ProgressMeter(job.id, (p) => ctx.onProgress?.(p))
   const loc = parseS3Uri(job.s3Uri)
   const object = formatS3Uri(loc)
@@ -86,7 +90,11 @@ export async function runTransfer(job: TransferJob, ctx: TransferContext): Promi
       const first = opened
       opened = undefined
       try {
-        return await fetchVerifyCommit(job, ctx, loc, object, info, meter, started, leftovers, first)
+        const result = await fetchVerifyCommit(
+          { job, ctx, loc, object, info, meter, started, leftovers, folder },
+          first,
+        )
+        return { ...result, localPath: asked.localPath }
       } catch (err) {
         if (!(err instanceof StartOver) || round >= 2) throw err instanceof StartOver ? err.cause : err
         ctx.log?.('warn', `${err.message}; starting ${object} again from zero`)
@@ -147,25 +155,38 @@ function isOneFreshStream(job: TransferJob, tuning: TransferTuning, leftovers: L
   return oneStream && !leftovers.sidecar
 }
 
-async function fetchVerifyCommit(
-  job: TransferJob,
-  ctx: TransferContext,
-  loc: S3Location,
-  object: string,
-  info: ObjectInfo,
-  meter: ProgressMeter,
-  started: number,
-  leftovers: Leftovers,
-  opened?: GetObjectCommandOutput,
-): Promise<TransferResult> {
+/** One fetch of one object: what runTransfer worked out before it. */
+interface FetchPlan {
+  /** Its localPath is in the checked real folder. */
+  job: TransferJob
+  ctx: TransferContext
+  loc: S3Location
+  object: string
+  info: ObjectInfo
+  meter: ProgressMeter
+  started: number
+  leftovers: Leftovers
+  folder: ConfinedFolder
+}
+
+async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutput): Promise<TransferResult> {
+  const { job, ctx, loc, object, info, meter, started, leftovers, folder } = plan
   const dir = dirname(job.localPath)
   const part = partPath(job.localPath)
   const done = await resumableRanges(job, info, leftovers)
   const resumed = done.total()
   await prepareFolder(dir, info.size - resumed, ctx.tuning.freeSpaceMarginBytes)
+  // mkdir follows links: the folder it made (or found) must be the one that was checked.
+  await folder.recheck()
 
   // O_NOFOLLOW: a link planted at `<final>.part` must not redirect our writes.
   const fh = await openPart(part, resumed > 0)
+  try {
+    await folder.checkOpened(fh.fd, part)
+  } catch (err) {
+    await fh.close().catch(() => undefined)
+    throw err
+  }
   let keepPart = true
   // A sidecar exists only for transfers that ran long enough (or wrote enough) to be worth resuming:
   // a small file fetched in under a second never pays for a datasync, a write, a rename and an unlink.
@@ -173,8 +194,10 @@ async function fetchVerifyCommit(
     {
       record: () => done.toJSON(),
       datasync: () => fh.datasync(),
-      writeSidecar: (ranges) =>
-        saveSidecar(job.localPath, { s3Uri: job.s3Uri, etag: info.etag, size: info.size, ranges }),
+      writeSidecar: async (ranges) => {
+        await folder.recheck()
+        await saveSidecar(job.localPath, { s3Uri: job.s3Uri, etag: info.etag, size: info.size, ranges })
+      },
     },
     resumed > 0,
     (err) => ctx.log?.('warn', `Could not save resume data for ${job.localPath}: ${String(err)}`),
@@ -293,6 +316,7 @@ async function fetchVerifyCommit(
     await fh.sync()
     await fh.close()
     keepPart = true
+    await folder.recheck()
     try {
       await renameFile(part, job.localPath)
       await syncDirShared(dir)
@@ -327,7 +351,8 @@ async function fetchVerifyCommit(
     // Bytes of an object that changed, or that failed verification, are worth nothing.
     const worthless =
       err instanceof StartOver || (err instanceof TransferError && err.code === 'object_changed')
-    if (!worthless && keepPart && done.total() > 0) {
+    const escaped = err instanceof TransferError && err.code === 'path_outside_roots'
+    if (!worthless && !escaped && keepPart && done.total() > 0) {
       await fh.datasync().catch(() => undefined)
       await fh.close().catch(() => undefined)
       await saveSidecar(job.localPath, {

@@ -5,8 +5,6 @@ import {
   type ApiHandlers,
   type InvokeChannel,
 } from '../../shared/api-contract'
-import { INVOKE_SCHEMAS } from '../../shared/api-schemas'
-import { describeZodError } from '../../shared/service-schemas'
 import { toApiError } from '../../core/app/api-errors'
 import type { SenderGuard } from './sender-guard'
 
@@ -19,8 +17,9 @@ export interface InvokeRegistration {
 
 /**
  * The one place an invoke from a window enters main. Every channel of the contract gets the same
- * treatment: the sender must be our own top frame, the payload must pass its zod schema, and the
- * answer is always an ApiEnvelope: nothing thrown in main crosses to the renderer raw.
+ * treatment: the sender must be our own top frame, and the answer is always an ApiEnvelope: nothing
+ * thrown in main crosses to the renderer raw. The payload's checks (schema, paths, settings) are the
+ * gate's, in core: `handlers` come from createAppBackend and gatedHandlers, which apply them.
  * Returns a function that removes every handler again.
  */
 export function registerInvokeHandlers({ ipc, handlers, guard, log }: InvokeRegistration): () => void {
@@ -45,21 +44,10 @@ async function answer(
     log.warn(`IPC ${channel} refused: ${refused}`)
     return { ok: false, error: { code: 'forbidden', message: `Refused ${channel}: ${refused}` } }
   }
-  const parsed = INVOKE_SCHEMAS[channel].safeParse(payload)
-  if (!parsed.success) {
-    return {
-      ok: false,
-      error: {
-        code: 'bad_request',
-        message: `Invalid ${channel} request: ${describeZodError(parsed.error)}`,
-      },
-    }
-  }
   try {
-    // The schema map and the handler map are keyed by the same channel; TypeScript cannot correlate
-    // the two lookups through a union key, so the request is passed through one widened call.
+    // TypeScript cannot correlate a handler with its request through a union key: one widened call.
     const handler = handlers[channel] as (request: unknown) => Promise<unknown>
-    return { ok: true, result: await handler(parsed.data) }
+    return { ok: true, result: await handler(payload) }
   } catch (err) {
     const error = toApiError(err)
     if (error.code === 'internal') log.error(`IPC ${channel} failed`, err)

@@ -45,6 +45,8 @@ describe('the window backend against a real DownloadService, worker and s3rver',
   let nv: string
   let root: string
   let stateDir: string
+  /** Where the tests' config files are: a folder the user chose (as a native dialog or --config does). */
+  let configDir: string
   let svc: DownloadService | null = null
   let backend: AppBackend | null = null
   let events: Seen[]
@@ -65,7 +67,9 @@ describe('the window backend against a real DownloadService, worker and s3rver',
     nv = join(work, 'volume')
     root = join(nv, 'ComfyUI', 'models')
     stateDir = join(work, 'state')
+    configDir = join(work, 'configs')
     await mkdir(root, { recursive: true })
+    await mkdir(configDir)
     events = []
   })
   afterEach(async () => {
@@ -95,6 +99,7 @@ describe('the window backend against a real DownloadService, worker and s3rver',
       sampleConfigPath: join(ROOT, 'resources', 'sample-model-config.json'),
     })
     backend.onEvent((channel, payload) => events.push({ channel, payload }))
+    backend.allowConfigFolder(configDir)
     return backend
   }
 
@@ -117,7 +122,7 @@ describe('the window backend against a real DownloadService, worker and s3rver',
   }
 
   async function writeConfig(name: string, json: unknown): Promise<string> {
-    const path = join(work, name)
+    const path = join(configDir, name)
     await writeFile(path, JSON.stringify(json))
     return path
   }
@@ -195,14 +200,17 @@ describe('the window backend against a real DownloadService, worker and s3rver',
         expect.objectContaining({ entry: 'loras/detail', field: 'localPath' }),
       ]),
     )
-    expect((await api['config:current']())?.source).toEqual({ kind: 'file', path: join(work, 'good.json') })
-    expect(await api['config:recent']()).toEqual([join(work, 'good.json')])
+    expect((await api['config:current']())?.source).toEqual({
+      kind: 'file',
+      path: join(configDir, 'good.json'),
+    })
+    expect(await api['config:recent']()).toEqual([join(configDir, 'good.json')])
     expect(events.filter((e) => e.channel === 'config:changed')).toHaveLength(1)
 
     const notJson = await api['config:load']({ name: 'dropped.json', text: '{\n  "vae": {,\n}' })
     expect(notJson.ok).toBe(false)
     if (!notJson.ok) expect(notJson.issues[0]!.message).toMatch(/not valid JSON at line 2, column/)
-    const missing = await api['config:open']({ path: join(work, 'nope.json') })
+    const missing = await api['config:open']({ path: join(configDir, 'nope.json') })
     expect(missing).toMatchObject({ ok: false, issues: [{ message: 'file not found' }] })
 
     const dropped = await api['config:load']({ name: 'dropped.json', text: JSON.stringify(nestedConfig()) })

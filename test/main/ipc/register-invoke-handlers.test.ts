@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { gatedHandlers } from '../../../src/core/gate/request-gate'
 import { ServiceError } from '../../../src/core/service/owner/service-error'
 import { registerInvokeHandlers } from '../../../src/main/ipc/register-invoke-handlers'
 import { ownTopFrameGuard } from '../../../src/main/ipc/sender-guard'
@@ -30,7 +31,8 @@ function setUp() {
   const log = { warn: vi.fn(), error: vi.fn() }
   const unregister = registerInvokeHandlers({
     ipc: fake.ipcMain,
-    handlers,
+    // As main registers them: the backend's handlers come through the gate.
+    handlers: gatedHandlers(handlers),
     guard: ownTopFrameGuard(() => (win.isDestroyed() ? [] : [win.webContents.asWebContents()]), renderer),
     log,
   })

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { Stats } from 'node:fs'
 import { lstat, mkdir, realpath, rename, rm, stat, symlink } from 'node:fs/promises'
-import { basename, dirname, join, parse, relative, resolve } from 'node:path'
+import { basename, dirname, join, parse, relative, resolve, sep } from 'node:path'
+import { ConfinedFolder } from '../../transfer/confined-folder'
 
 export type LinkOutcome = 'created' | 'replaced' | 'already_linked' | 'kept_existing_file'
 
@@ -21,8 +22,17 @@ export async function linkModel(
   linkPath: string,
   targetPath: string,
   expectedSize: number,
+  /** Real paths of the models roots: the link's folder and its target must both lead inside them. */
+  roots?: readonly string[],
 ): Promise<LinkOutcome> {
   await checkTarget(linkPath, targetPath, expectedSize)
+  const fence = roots ? await ConfinedFolder.enter(dirname(resolve(linkPath)), roots) : undefined
+  if (roots) {
+    const realTarget = await realpath(targetPath)
+    if (!roots.some((root) => realTarget.startsWith(root.endsWith(sep) ? root : root + sep))) {
+      throw new Error(`Cannot link ${linkPath}: its target leads to ${realTarget}, outside the models roots`)
+    }
+  }
 
   const existing = await lstatOrNull(linkPath)
   let outcome: LinkOutcome = 'created'
@@ -40,18 +50,19 @@ export async function linkModel(
 
   const linkDir = dirname(resolve(linkPath))
   await mkdir(linkDir, { recursive: true })
+  // mkdir follows links: the folder must still be the one checked, right before the link is made.
+  await fence?.recheck()
   const text = await linkText(linkDir, targetPath)
 
   // Create under a temporary name, then rename over the path: readers see the old entry or the new
   // link, never nothing and never a half state. A crash in between leaves only the hidden temp link.
-  const tmp = join(
-    linkDir,
-    `.${basename(linkPath)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp-link`,
-  )
+  // By the checked real folder, not again through the links above it.
+  const folder = fence?.real ?? linkDir
+  const tmp = join(folder, `.${basename(linkPath)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp-link`)
   try {
     // 'file' matters only on Windows, where a link's type is fixed when it is made.
     await symlink(text, tmp, 'file')
-    await rename(tmp, linkPath)
+    await rename(tmp, join(folder, basename(linkPath)))
   } catch (err) {
     await rm(tmp, { force: true })
     throw err

@@ -4,6 +4,7 @@ import type { ServiceErrorCode, ServiceErrorShape } from '../../../shared/servic
 // service error (passed on as is) from an accident (reported as `internal`).
 const CODES = {
   bad_request: true,
+  forbidden: true,
   not_found: true,
   not_owner: true,
   unavailable: true,

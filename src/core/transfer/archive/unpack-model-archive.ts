@@ -32,6 +32,8 @@ export interface UnpackOptions {
   memberName: string
   /** Final path of the model file. */
   localPath: string
+  /** Throws unless the folder is still where it was checked to be (see ConfinedFolder). */
+  recheckFolder?: () => Promise<void>
   expectedSize: number
   /** Lower-case hex; verified while streaming when given. */
   sha256?: string
@@ -69,6 +71,7 @@ export async function unpackModelArchive(o: UnpackOptions): Promise<UnpackResult
   const dir = dirname(o.localPath)
   // The folder may not exist yet (a member unpacked somewhere new); free space is checked below.
   await prepareFolder(dir, 0, 0)
+  await o.recheckFolder?.()
   const part = partPath(o.localPath)
   await removeStalePart(part)
   await checkFreeSpace(dir, o.expectedSize, o.memberName)
@@ -85,6 +88,7 @@ export async function unpackModelArchive(o: UnpackOptions): Promise<UnpackResult
       throw writeError(dir, o, err)
     }
     throwIfStopped(o.signal)
+    await o.recheckFolder?.()
     try {
       await rename(part, o.localPath)
       await fsyncDir(dir)
