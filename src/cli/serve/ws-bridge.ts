@@ -1,7 +1,7 @@
 // The Api contract over a WebSocket (src/shared/ws-protocol.ts): numbered invokes answered with
 // envelopes, events pushed to every client. Every request is validated with its channel's schema
 // before a handler sees it. A bad frame closes its own connection with the code that says why (1003
-// binary, 1007 invalid UTF-8 or not JSON, 1008 not an invoke, 1009 too big), never serve.
+// binary, 1007 invalid UTF-8 or not JSON, 1008 not an invoke or a flood, 1009 too big), never serve.
 import { WebSocket, type WebSocketServer } from 'ws'
 import { z } from 'zod'
 import {
@@ -14,6 +14,7 @@ import { INVOKE_SCHEMAS } from '../../shared/api-schemas'
 import { describeZodError } from '../../shared/service-schemas'
 import type { EventFrame, ResultFrame } from '../../shared/ws-protocol'
 import { toApiError } from '../../core/app/api-errors'
+import { WS_INVOKE_BURST, WS_INVOKES_PER_SECOND } from '../../shared/limits'
 
 export interface BridgedBackend {
   handlers: ApiHandlers
@@ -30,6 +31,38 @@ const InvokeFrameSchema = z.object({
 /** Progress ticks are replaced by the next one: a client this far behind skips them, not the rest. */
 const SLOW_CLIENT_BYTES = 4 * 1024 * 1024
 const HEARTBEAT_MS = 30_000
+
+export const TOO_MANY_INVOKES = `Too many requests: at most ${WS_INVOKES_PER_SECOND} per second from one window; slow down`
+const FLOOD_CLOSE_REASON = `Too many requests: far over ${WS_INVOKES_PER_SECOND} per second`
+
+/**
+ * One client's invoke budget, a token bucket: WS_INVOKE_BURST at once, refilled at
+ * WS_INVOKES_PER_SECOND. An invoke over budget is refused (and still costs a token, so a client that
+ * keeps sending does not get through by luck); one that has run up a whole further burst of refusals
+ * is flooding, and is disconnected.
+ */
+export class InvokeBudget {
+  private tokens: number
+  private last: number
+
+  constructor(
+    private readonly perSecond = WS_INVOKES_PER_SECOND,
+    private readonly burst = WS_INVOKE_BURST,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = burst
+    this.last = now()
+  }
+
+  take(): 'run' | 'refuse' | 'disconnect' {
+    const t = this.now()
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond)
+    this.last = t
+    this.tokens -= 1
+    if (this.tokens >= 0) return 'run'
+    return this.tokens >= -this.burst ? 'refuse' : 'disconnect'
+  }
+}
 
 function isChannel(channel: string): channel is InvokeChannel {
   return Object.hasOwn(INVOKE_SCHEMAS, channel)
@@ -96,9 +129,20 @@ export function bridgeWebSocket(
     }
   })
 
-  const onMessage = (ws: WebSocket, raw: WebSocket.RawData, isBinary: boolean): void => {
+  const onMessage = (
+    ws: WebSocket,
+    budget: InvokeBudget,
+    raw: WebSocket.RawData,
+    isBinary: boolean,
+  ): void => {
     if (isBinary) {
       ws.close(1003, 'JSON text frames only')
+      return
+    }
+    // Checked before the frame is parsed: a flood costs us a clock reading per frame.
+    const turn = budget.take()
+    if (turn === 'disconnect') {
+      ws.close(1008, FLOOD_CLOSE_REASON)
       return
     }
     let data: unknown
@@ -106,6 +150,15 @@ export function bridgeWebSocket(
       data = JSON.parse(raw.toString())
     } catch {
       ws.close(1007, 'Not JSON')
+      return
+    }
+    if (turn === 'refuse') {
+      const id = (data as { id?: unknown } | null)?.id
+      if (typeof id !== 'number') {
+        ws.close(1008, 'Not an invoke frame')
+        return
+      }
+      send(ws, JSON.stringify(fail(id, { code: 'bad_request', message: TOO_MANY_INVOKES })))
       return
     }
     answer(backend, data)
@@ -137,9 +190,10 @@ export function bridgeWebSocket(
     })
     alive.add(ws)
     ws.on('pong', () => alive.add(ws))
+    const budget = new InvokeBudget()
     ws.on('message', (raw, isBinary) => {
       try {
-        onMessage(ws, raw, isBinary)
+        onMessage(ws, budget, raw, isBinary)
       } catch (err) {
         onError(err, 'a WebSocket frame')
         ws.close(1011, 'Internal error')
