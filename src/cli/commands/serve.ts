@@ -88,6 +88,16 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
   }
 
   const say = (message: string): void => console.error(`modeldl serve: ${message}`)
+  const token = newToken()
+  /**
+   * A fault of ours, met while serving: logged (with the token blanked out, wherever it appears) and
+   * survived, so one bad request never stops the running downloads of everyone else.
+   */
+  const unexpected = (err: unknown, where: string): void => {
+    const text = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err)
+    say(`unexpected error in ${where} (still serving): ${text.split(token).join('<token>')}`)
+  }
+  const onUncaught = (err: unknown): void => unexpected(err, 'serve')
   const link = await ServeServiceLink.open(
     () => {
       const { settings } = store.view()
@@ -151,9 +161,10 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
       greeting,
       host,
       port,
-      token: newToken(),
+      token,
       allowRemote,
       ...(uiDir ? { uiDir } : {}),
+      onError: unexpected,
     })
   } catch (err) {
     await shutdown()
@@ -162,6 +173,10 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
     }
     throw err
   }
+
+  // The last guard: what escaped every handler of its own is logged, and serve keeps serving.
+  process.on('uncaughtException', onUncaught)
+  process.on('unhandledRejection', onUncaught)
 
   // Exactly one line on stdout: scripts and tests read the address from it.
   console.log(uiDir ? `UI: ${server.url}` : `API: ${server.wsUrl}`)
@@ -177,6 +192,8 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
   process.once('SIGTERM', force)
   say(`${signal}: pausing running downloads and stopping`)
   await shutdown()
+  process.off('uncaughtException', onUncaught)
+  process.off('unhandledRejection', onUncaught)
   // Anything still holding the event loop (a client that never closes) must not keep us alive.
   setTimeout(() => process.exit(0), 2_000).unref()
   return 0

@@ -1,6 +1,7 @@
 // The Api contract over a WebSocket (src/shared/ws-protocol.ts): numbered invokes answered with
 // envelopes, events pushed to every client. Every request is validated with its channel's schema
-// before a handler sees it.
+// before a handler sees it. A bad frame closes its own connection with the code that says why (1003
+// binary, 1007 invalid UTF-8 or not JSON, 1008 not an invoke or a flood, 1009 too big), never serve.
 import { WebSocket, type WebSocketServer } from 'ws'
 import { z } from 'zod'
 import {
@@ -13,6 +14,7 @@ import { INVOKE_SCHEMAS } from '../../shared/api-schemas'
 import { describeZodError } from '../../shared/service-schemas'
 import type { EventFrame, ResultFrame } from '../../shared/ws-protocol'
 import { toApiError } from '../../core/app/api-errors'
+import { WS_INVOKE_BURST, WS_INVOKES_PER_SECOND } from '../../shared/limits'
 
 export interface BridgedBackend {
   handlers: ApiHandlers
@@ -29,6 +31,38 @@ const InvokeFrameSchema = z.object({
 /** Progress ticks are replaced by the next one: a client this far behind skips them, not the rest. */
 const SLOW_CLIENT_BYTES = 4 * 1024 * 1024
 const HEARTBEAT_MS = 30_000
+
+export const TOO_MANY_INVOKES = `Too many requests: at most ${WS_INVOKES_PER_SECOND} per second from one window; slow down`
+const FLOOD_CLOSE_REASON = `Too many requests: far over ${WS_INVOKES_PER_SECOND} per second`
+
+/**
+ * One client's invoke budget, a token bucket: WS_INVOKE_BURST at once, refilled at
+ * WS_INVOKES_PER_SECOND. An invoke over budget is refused (and still costs a token, so a client that
+ * keeps sending does not get through by luck); one that has run up a whole further burst of refusals
+ * is flooding, and is disconnected.
+ */
+export class InvokeBudget {
+  private tokens: number
+  private last: number
+
+  constructor(
+    private readonly perSecond = WS_INVOKES_PER_SECOND,
+    private readonly burst = WS_INVOKE_BURST,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = burst
+    this.last = now()
+  }
+
+  take(): 'run' | 'refuse' | 'disconnect' {
+    const t = this.now()
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond)
+    this.last = t
+    this.tokens -= 1
+    if (this.tokens >= 0) return 'run'
+    return this.tokens >= -this.burst ? 'refuse' : 'disconnect'
+  }
+}
 
 function isChannel(channel: string): channel is InvokeChannel {
   return Object.hasOwn(INVOKE_SCHEMAS, channel)
@@ -74,6 +108,9 @@ export function bridgeWebSocket(
   wss: WebSocketServer,
   backend: BridgedBackend,
   greeting: () => Promise<EventFrame[]>,
+  /** A fault of ours (not a client's bad frame): reported, and serve goes on. */
+  onError: (err: unknown, where: string) => void = (err, where) =>
+    console.error(`modeldl serve: unexpected error in ${where}:`, err),
 ): () => void {
   const alive = new WeakSet<WebSocket>()
   const send = (ws: WebSocket, frame: string): void => {
@@ -81,47 +118,104 @@ export function bridgeWebSocket(
   }
 
   const offEvents = backend.onEvent((channel, payload) => {
-    const frame = JSON.stringify({ type: 'event', channel, payload })
-    for (const ws of wss.clients) {
-      if (channel === 'downloads:progress' && ws.bufferedAmount > SLOW_CLIENT_BYTES) continue
-      send(ws, frame)
+    try {
+      const frame = JSON.stringify({ type: 'event', channel, payload })
+      for (const ws of wss.clients) {
+        if (channel === 'downloads:progress' && ws.bufferedAmount > SLOW_CLIENT_BYTES) continue
+        send(ws, frame)
+      }
+    } catch (err) {
+      onError(err, `the ${channel} event`)
     }
   })
 
-  wss.on('connection', (ws) => {
-    alive.add(ws)
-    ws.on('pong', () => alive.add(ws))
-    ws.on('message', (raw, isBinary) => {
-      if (isBinary) {
-        ws.close(1003, 'JSON text frames only')
+  const onMessage = (
+    ws: WebSocket,
+    budget: InvokeBudget,
+    raw: WebSocket.RawData,
+    isBinary: boolean,
+  ): void => {
+    if (isBinary) {
+      ws.close(1003, 'JSON text frames only')
+      return
+    }
+    // Checked before the frame is parsed: a flood costs us a clock reading per frame.
+    const turn = budget.take()
+    if (turn === 'disconnect') {
+      ws.close(1008, FLOOD_CLOSE_REASON)
+      return
+    }
+    let data: unknown
+    try {
+      data = JSON.parse(raw.toString())
+    } catch {
+      ws.close(1007, 'Not JSON')
+      return
+    }
+    if (turn === 'refuse') {
+      const id = (data as { id?: unknown } | null)?.id
+      if (typeof id !== 'number') {
+        ws.close(1008, 'Not an invoke frame')
         return
       }
-      let data: unknown
-      try {
-        data = JSON.parse(raw.toString())
-      } catch {
-        ws.close(1007, 'Not JSON')
-        return
-      }
-      void answer(backend, data).then((frame) => {
+      send(ws, JSON.stringify(fail(id, { code: 'bad_request', message: TOO_MANY_INVOKES })))
+      return
+    }
+    answer(backend, data)
+      .then((frame) => {
         if (frame) send(ws, JSON.stringify(frame))
         else ws.close(1008, 'Not an invoke frame')
       })
+      .catch((err: unknown) => {
+        // answer() turns a handler's failure into an envelope; this is a result that would not serialise.
+        onError(err, 'answering an invoke')
+        const id = (data as { id?: unknown } | null)?.id
+        if (typeof id === 'number') {
+          send(
+            ws,
+            JSON.stringify(
+              fail(id, { code: 'internal', message: 'modeldl serve could not send this result' }),
+            ),
+          )
+        }
+      })
+  }
+
+  wss.on('connection', (ws) => {
+    // ws has already closed the connection with the code that fits (1007 invalid UTF-8, 1009 a frame over
+    // MAX_WS_FRAME_BYTES, 1002 a protocol error) or lost it: the error is the client's, and without
+    // this listener it would be an uncaught 'error' event that ends serve.
+    ws.on('error', () => {
+      if (ws.readyState === WebSocket.OPEN) ws.terminate()
     })
-    void greeting().then(
-      (frames) => frames.forEach((f) => send(ws, JSON.stringify(f))),
-      () => {},
-    )
+    alive.add(ws)
+    ws.on('pong', () => alive.add(ws))
+    const budget = new InvokeBudget()
+    ws.on('message', (raw, isBinary) => {
+      try {
+        onMessage(ws, budget, raw, isBinary)
+      } catch (err) {
+        onError(err, 'a WebSocket frame')
+        ws.close(1011, 'Internal error')
+      }
+    })
+    greeting()
+      .then((frames) => frames.forEach((f) => send(ws, JSON.stringify(f))))
+      .catch((err: unknown) => onError(err, 'the greeting of a new WebSocket client'))
   })
 
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
-      if (!alive.has(ws)) {
-        ws.terminate()
-        continue
+      try {
+        if (!alive.has(ws)) {
+          ws.terminate()
+          continue
+        }
+        alive.delete(ws)
+        ws.ping()
+      } catch (err) {
+        onError(err, 'the WebSocket heartbeat')
       }
-      alive.delete(ws)
-      ws.ping()
     }
   }, HEARTBEAT_MS)
   heartbeat.unref()
