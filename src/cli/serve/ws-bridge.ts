@@ -1,16 +1,16 @@
 // The Api contract over a WebSocket (src/shared/ws-protocol.ts): numbered invokes answered with
-// envelopes, events pushed to every client. Every request is validated with its channel's schema
-// before a handler sees it. A bad frame closes its own connection with the code that says why (1003
+// envelopes, events pushed to every client. The handlers are the gated ones (src/core/gate): they
+// validate each request themselves, so this door checks only the frame. A bad frame closes its own connection with the code that says why (1003
 // binary, 1007 invalid UTF-8 or not JSON, 1008 not an invoke or a flood, 1009 too big), never serve.
 import { WebSocket, type WebSocketServer } from 'ws'
 import { z } from 'zod'
 import {
+  INVOKE_CHANNELS,
   type ApiErrorShape,
   type ApiHandlers,
   type EmitEvent,
   type InvokeChannel,
 } from '../../shared/api-contract'
-import { INVOKE_SCHEMAS } from '../../shared/api-schemas'
 import { describeZodError } from '../../shared/service-schemas'
 import type { EventFrame, ResultFrame } from '../../shared/ws-protocol'
 import { toApiError } from '../../core/app/api-errors'
@@ -65,7 +65,7 @@ export class InvokeBudget {
 }
 
 function isChannel(channel: string): channel is InvokeChannel {
-  return Object.hasOwn(INVOKE_SCHEMAS, channel)
+  return (INVOKE_CHANNELS as readonly string[]).includes(channel)
 }
 
 /** Answers one invoke frame: the handler's result, or an error envelope with a code. */
@@ -78,16 +78,10 @@ export async function answer(backend: BridgedBackend, data: unknown): Promise<Re
   }
   const { id, channel, request } = frame.data
   if (!isChannel(channel)) return fail(id, { code: 'bad_request', message: `Unknown channel "${channel}"` })
-  const parsed = INVOKE_SCHEMAS[channel].safeParse(request)
-  if (!parsed.success) {
-    return fail(id, {
-      code: 'bad_request',
-      message: `Invalid request for ${channel}: ${describeZodError(parsed.error)}`,
-    })
-  }
   try {
+    // The request's own checks (schema, paths, settings) are the gate's, in the handlers (src/core/gate).
     const handler = backend.handlers[channel] as (r: unknown) => Promise<unknown>
-    const result = await handler(parsed.data)
+    const result = await handler(request)
     // A void result leaves `result` out of the JSON: the client's unwrap hands on undefined, as it should.
     return { type: 'result', id, ok: true, result }
   } catch (err) {
