@@ -109,3 +109,54 @@ describe('modeldl serve: the window cannot go around the models root', () => {
     expect(serve.child.exitCode).toBeNull()
   })
 })
+
+describe("modeldl serve: the folders a user names at start are the window's for configs", () => {
+  it('loads MODEL_CONFIG_FILE, and opens and saves configs in its folder and in --config-dir', async () => {
+    const configs = join(work, 'configs')
+    const extra = join(work, 'extra')
+    await mkdir(configs)
+    await mkdir(extra)
+    const config = {
+      loras: {
+        x: {
+          originalS3Path: 's3://models/loras/x.safetensors',
+          localPath: join(root, 'loras', 'x.safetensors'),
+          modelName: 'x.safetensors',
+          modelSize: 1,
+          directoryGroup: 'loras',
+        },
+      },
+    }
+    await writeFile(join(configs, 'start.json'), JSON.stringify(config))
+    await writeFile(join(extra, 'other.json'), JSON.stringify(config))
+    const second = await startServe(
+      {
+        PATH: process.env['PATH'],
+        HOME: work,
+        ...s3.env,
+        MODELDL_HOME: join(work, 'home2'),
+        MODELDL_MODELS_ROOT: root,
+        MODEL_CONFIG_FILE: join(configs, 'start.json'),
+      },
+      ['--config-dir', extra],
+    )
+    const socket = await second.socket()
+    try {
+      const current = await invokeOver(socket, 1, 'config:current')
+      expect(current.result).toMatchObject({ source: { kind: 'file', path: join(configs, 'start.json') } })
+      expect((await invokeOver(socket, 2, 'config:open', { path: join(extra, 'other.json') })).ok).toBe(true)
+      const saved = await invokeOver(socket, 3, 'config:save', {
+        path: join(configs, 'saved.json'),
+        mode: 'new',
+        models: [],
+      })
+      expect(saved.ok, JSON.stringify(saved.error)).toBe(true)
+      // Only those folders: their parent is not.
+      const parent = await invokeOver(socket, 4, 'config:open', { path: join(work, 'x.json') })
+      expect(parent.error).toMatchObject({ code: 'forbidden' })
+    } finally {
+      socket.close()
+      await second.stop()
+    }
+  })
+})

@@ -152,7 +152,8 @@ describe('browsing an S3 source', () => {
     // Downloading the selection cleared it: saving now takes everything listed.
     expect(await page.getByRole('button', { name: /^Download selected/ }).isDisabled()).toBe(true)
     await page.getByRole('button', { name: 'Save as config' }).click()
-    const target = join(session.work, 'saved', 'from-source.json')
+    // The service saves only where configs may be: here, the models root.
+    const target = join(session.nv, 'ComfyUI', 'models', 'from-source.json')
     const form = page.getByRole('form', { name: 'Save as config' })
     await form.getByRole('textbox').fill('relative.json')
     await form.getByRole('button', { name: 'Save' }).click()

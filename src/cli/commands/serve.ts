@@ -15,12 +15,14 @@ import { UsageError } from '../usage-error'
 
 export const DEFAULT_SERVE_PORT = 8765
 
-export const SERVE_HELP = `modeldl serve [--ui] [--config FILE] [--host 127.0.0.1] [--port ${DEFAULT_SERVE_PORT}] [--home DIR]
+export const SERVE_HELP = `modeldl serve [--ui] [--config FILE] [--config-dir DIR] [--host 127.0.0.1] [--port ${DEFAULT_SERVE_PORT}] [--home DIR]
 
   Serves the downloads window to a browser (--ui) and its WebSocket API on this machine only, guarded
   by a random token: open the printed "UI: http://127.0.0.1:PORT/?token=…" address. This process
   owns the queue (or attaches to the process that does). Ctrl-C pauses running downloads and exits.
-  --config FILE       load this model config at start
+  --config FILE       load this model config at start (else MODEL_CONFIG_FILE)
+  --config-dir DIR    a folder the window may open and save configs in (repeatable); the models root
+                      and the --config file's folder always are, nothing else on this machine
   --port N            0 picks a free port
   --models-root DIR   the models folder for this run (else MODELDL_MODELS_ROOT, settings.json, default)
   --host ADDR         listen on another address; anything but loopback also needs --allow-remote
@@ -34,6 +36,7 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
     options: {
       ui: { type: 'boolean' },
       config: { type: 'string' },
+      'config-dir': { type: 'string', multiple: true },
       host: { type: 'string' },
       port: { type: 'string' },
       home: { type: 'string' },
@@ -137,14 +140,16 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
       sampleConfigPath: join(install.dir, 'resources', 'sample-model-config.json'),
       log: (level, message) => say(`${level}: ${message}`),
     })
-    if (values.config) {
-      const result = await backend.loadConfigFile(resolve(values.config))
+    for (const dir of values['config-dir'] ?? []) backend.allowConfigFolder(resolve(dir))
+    const configFile = values.config ?? (env['MODEL_CONFIG_FILE'] || undefined)
+    if (configFile) {
+      const result = await backend.loadConfigFile(resolve(configFile))
       if (!result.ok) {
         console.error(`modeldl: ${result.message}`)
         await shutdown()
         return 2
       }
-      say(`Loaded ${result.config.models.length} models from ${resolve(values.config)}`)
+      say(`Loaded ${result.config.models.length} models from ${resolve(configFile)}`)
     }
     const handlers = backend.handlers
     const greeting = async (): Promise<EventFrame[]> => [

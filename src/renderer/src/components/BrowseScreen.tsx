@@ -183,6 +183,7 @@ function BrowseActions() {
   const selected = useAppStore((s) => s.views.browse.selected.size)
   const total = useAppStore((s) => s.scan.models.size)
   const configPath = useAppStore((s) => (s.config?.source.kind === 'file' ? s.config.source.path : ''))
+  const modelsRoot = useAppStore((s) => s.settings?.settings.modelsRoot ?? '')
   const [pathFor, setPathFor] = useState<'new' | 'merge' | null>(null)
   const [path, setPath] = useState('')
   const [pathError, setPathError] = useState<string | null>(null)
@@ -204,7 +205,10 @@ function BrowseActions() {
       if (chosen) await save(mode, chosen)
       return
     }
-    setPath(mode === 'merge' ? configPath : '')
+    // The service saves configs in the models root or a folder named when it started (--config, --config-dir).
+    setPath(
+      mode === 'merge' ? configPath : modelsRoot ? `${modelsRoot.replace(/[\\/]+$/, '')}/models.json` : '',
+    )
     setPathError(null)
     setPathFor(mode)
   }
