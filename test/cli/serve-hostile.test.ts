@@ -3,21 +3,21 @@
 // of invokes. Each is answered (400, or a close code that says why) and serve goes on serving: after
 // each, the process still runs, answers an authenticated invoke, and has logged no unexpected error
 // (the last guard in serve.ts would keep it alive, but a request must never need it).
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { MAX_WS_FRAME_BYTES, WS_INVOKE_BURST } from '../../src/shared/limits'
-import { CLI_BIN } from '../support/built'
 import { startS3Server, type TestS3Server } from '../support/s3-server'
 import { makeTempDir, removeTempDir } from '../support/temp'
+import { startServe, type ServeProcess } from '../support/serve-process'
 
 let s3: TestS3Server
 let work: string
 let serve: ChildProcess
+let served: ServeProcess | undefined
 let port = 0
 let token = ''
 let stderr = ''
@@ -191,27 +191,15 @@ beforeAll(async () => {
     MODELDL_HOME: join(work, 'home'),
     NETWORK_VOLUME: join(work, 'volume'),
   }
-  serve = spawn(process.execPath, [CLI_BIN, 'serve', '--ui', '--port', '0'], { env })
-  serve.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no UI line:\n${stderr}`)), 30_000)
-    createInterface({ input: serve.stdout! }).on('line', (l) => {
-      clearTimeout(timer)
-      resolve(l)
-    })
-  })
-  const m = /^UI: http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]{43})$/.exec(line)
-  expect(m, `the one stdout line: ${line}`).not.toBeNull()
-  port = Number(m![1])
-  token = m![2]!
+  served = await startServe(env)
+  serve = served.child
+  served.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  port = served.port
+  token = served.token
 }, 60_000)
 
 afterAll(async () => {
-  if (serve && serve.exitCode === null) {
-    const exited = new Promise((r) => serve.once('exit', r))
-    serve.kill('SIGTERM')
-    await exited
-  }
+  await served?.stop()
   await s3?.close()
   await removeTempDir(work)
 })

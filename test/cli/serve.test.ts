@@ -2,16 +2,16 @@
 // HttpOnly cookie; our Host and Origin only), what every answer carries (the window's CSP and hardening
 // headers), that the WebSocket validates every request before a handler sees it, that the static
 // server never leaves the built UI, and that it will not listen beyond loopback unless told to.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { request, type IncomingHttpHeaders } from 'node:http'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { CLI_BIN, ROOT } from '../support/built'
 import { startS3Server, type TestS3Server } from '../support/s3-server'
 import { makeTempDir, removeTempDir } from '../support/temp'
+import { startServe, type ServeProcess } from '../support/serve-process'
 
 interface Answer {
   status: number
@@ -21,7 +21,7 @@ interface Answer {
 
 let s3: TestS3Server
 let work: string
-let serve: ChildProcess
+let served: ServeProcess | undefined
 let port = 0
 let token = ''
 let stderr = ''
@@ -81,27 +81,14 @@ beforeAll(async () => {
     MODELDL_HOME: join(work, 'home'),
     NETWORK_VOLUME: join(work, 'volume'),
   }
-  serve = spawn(process.execPath, [CLI_BIN, 'serve', '--ui', '--port', '0'], { env })
-  serve.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no UI line:\n${stderr}`)), 30_000)
-    createInterface({ input: serve.stdout! }).on('line', (l) => {
-      clearTimeout(timer)
-      resolve(l)
-    })
-  })
-  const m = /^UI: http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]{43})$/.exec(line)
-  expect(m, `the one stdout line: ${line}`).not.toBeNull()
-  port = Number(m![1])
-  token = m![2]!
+  served = await startServe(env)
+  served.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  port = served.port
+  token = served.token
 }, 60_000)
 
 afterAll(async () => {
-  if (serve && serve.exitCode === null) {
-    const exited = new Promise((r) => serve.once('exit', r))
-    serve.kill('SIGTERM')
-    await exited
-  }
+  await served?.stop()
   await s3?.close()
   await removeTempDir(work)
 })
