@@ -50,7 +50,9 @@ export async function resolveModel(located: LocatedModel, options: ResolvedOptio
 
   const placePath = async (field: string, value: string) => {
     const substituted = substituteNetworkVolume(value, options.networkVolume)
-    const checked = substituted.ok ? await checkModelPath(substituted.value, options.roots) : substituted
+    const checked = substituted.ok
+      ? await checkModelPath(substituted.value, options.roots, options.paths)
+      : substituted
     if (checked.ok) return checked
     problem(field, checked.message)
     return undefined

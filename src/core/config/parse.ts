@@ -4,6 +4,8 @@ import { isRecord, locateFlat, locateModels, type ConfigFormat, type LocatedMode
 import { ConfigError, describeValue, type ConfigIssue } from './issues'
 import { resolveOptions, type ModelConfigOptions } from './options'
 
+const RESOLVE_BATCH = 256
+
 export interface ParsedModelConfig {
   format: ConfigFormat
   entries: ModelEntry[]
@@ -51,12 +53,16 @@ async function resolveAll(
   options: ModelConfigOptions,
 ): Promise<ModelEntry[]> {
   const resolved = await resolveOptions(options)
-  const results = await Promise.all(models.map((model) => resolveModel(model, resolved)))
   const issues = [...earlier]
   const placed: PlacedModel[] = []
-  for (const result of results) {
-    if (result.ok) placed.push(result.placed)
-    else issues.push(...result.issues)
+  // A few entries at a time, in order: folder lookups are shared through the cache, so more in flight
+  // would only keep 50,000 half-done entries alive at once (most of the load's time went to collecting them).
+  for (let start = 0; start < models.length; start += RESOLVE_BATCH) {
+    const batch = models.slice(start, start + RESOLVE_BATCH)
+    for (const result of await Promise.all(batch.map((model) => resolveModel(model, resolved)))) {
+      if (result.ok) placed.push(result.placed)
+      else issues.push(...result.issues)
+    }
   }
   const merged = mergeDuplicates(placed)
   issues.push(...merged.issues)
