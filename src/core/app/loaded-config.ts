@@ -13,6 +13,7 @@ import {
 } from '../config'
 import { FolderListings } from '../config/folder-listing'
 import { describeJsonError, locateJsonError } from '../config/json-position'
+import { formatSize, tooLarge } from '../config/read-config'
 import { partPath } from '../transfer/sidecar'
 import type {
   ConfigLoadResult,
@@ -21,6 +22,7 @@ import type {
   LoadedConfig,
   ModelInfo,
 } from '../../shared/api-contract'
+import { MAX_CONFIG_BYTES } from '../../shared/limits'
 import type { AppSettings } from '../../shared/settings'
 import { localInfo } from './local-info'
 
@@ -128,13 +130,25 @@ export function loadConfigFile(path: string, options: ModelConfigOptions): Promi
   return attempt({ kind: 'file', path }, () => loadModelConfigFile(path, options))
 }
 
-/** Text the window handed over (a dropped file, a browser's file input). */
+/**
+ * Text the window handed over (a dropped file, a browser's file input). Held to the same limits as a
+ * file here, whichever door it came through: over MAX_CONFIG_BYTES is refused before it is parsed.
+ */
 export function loadConfigText(
   name: string,
   text: string,
   options: ModelConfigOptions,
 ): Promise<ConfigLoadResult> {
-  return attempt({ kind: 'text', name }, () => parseModelConfig(parseJsonText(name, text), options))
+  return attempt({ kind: 'text', name }, async () => {
+    // UTF-8 takes at least a byte per UTF-16 unit, so a text that long is too large without counting.
+    const size = text.length > MAX_CONFIG_BYTES ? MAX_CONFIG_BYTES + 1 : Buffer.byteLength(text, 'utf8')
+    if (size > MAX_CONFIG_BYTES) {
+      const what =
+        text.length > MAX_CONFIG_BYTES ? `more than ${formatSize(MAX_CONFIG_BYTES)}` : formatSize(size)
+      throw new ConfigError([{ entry: '', field: '', message: tooLarge(what) }], name)
+    }
+    return parseModelConfig(parseJsonText(name, text), options)
+  })
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ConfigError, describeValue, type ConfigIssue } from './issues'
+import { labelName } from './lengths'
 
 export type ConfigFormat = 'nested' | 'flat'
 
@@ -46,11 +47,11 @@ function locateNested(json: Record<string, unknown>): Pick<LocatedConfig, 'model
   for (const [group, members] of Object.entries(json)) {
     if (!isRecord(members)) {
       const message = `expected an object of models keyed by name, got ${describeValue(members)}`
-      issues.push({ entry: group, field: '', message })
+      issues.push({ entry: labelName(group), field: '', message })
       continue
     }
     for (const [key, value] of Object.entries(members)) {
-      models.push({ entry: `${group}/${key}`, value, naming: { group, key } })
+      models.push({ entry: `${labelName(group)}/${labelName(key)}`, value, naming: { group, key } })
     }
   }
   return { models, issues }

@@ -1,3 +1,4 @@
+import { MAX_CONFIG_ENTRIES } from '../../shared/limits'
 import { mergeDuplicates } from './dedupe'
 import { resolveModel, type ModelEntry, type PlacedModel } from './entry'
 import { isRecord, locateFlat, locateModels, type ConfigFormat, type LocatedModel } from './formats'
@@ -52,6 +53,11 @@ async function resolveAll(
   earlier: ConfigIssue[],
   options: ModelConfigOptions,
 ): Promise<ModelEntry[]> {
+  if (models.length > MAX_CONFIG_ENTRIES) {
+    const count = (n: number) => n.toLocaleString('en-US')
+    const message = `too many entries: ${count(models.length)}; a model config may have at most ${count(MAX_CONFIG_ENTRIES)}`
+    throw new ConfigError([{ entry: '', field: '', message }])
+  }
   const resolved = await resolveOptions(options)
   const issues = [...earlier]
   const placed: PlacedModel[] = []
