@@ -38,7 +38,7 @@ export function locateFlat(json: unknown[]): LocatedModel[] {
 function locateNested(json: Record<string, unknown>): Pick<LocatedConfig, 'models' | 'issues'> {
   // A single flat model handed over as a whole config would otherwise be reported field by field as
   // "groups" that are not objects.
-  if (typeof json.originalS3Path === 'string' || typeof json.localPath === 'string') {
+  if (ownString(json, 'originalS3Path') || ownString(json, 'localPath')) {
     const message = 'this is one model, not a config: wrap it in [ ] for the flat format, or use single mode'
     return { models: [], issues: [{ entry: '', field: '', message }] }
   }
@@ -55,6 +55,10 @@ function locateNested(json: Record<string, unknown>): Pick<LocatedConfig, 'model
     }
   }
   return { models, issues }
+}
+
+function ownString(record: Record<string, unknown>, field: string): boolean {
+  return Object.hasOwn(record, field) && typeof record[field] === 'string'
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
