@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfigFile, loadConfigText } from '../../../src/core/app/loaded-config'
 import { loadModelConfigFile, parseModelConfig, parseModelList } from '../../../src/core/config'
+import { readConfigBytes } from '../../../src/core/config/read-config'
 import {
   MAX_CONFIG_BYTES,
   MAX_CONFIG_ENTRIES,
@@ -90,6 +91,17 @@ describe('config files that are too large or not files', () => {
     // /proc/self/status is regular, reports size 0, and is not JSON: it must be read, not refused as empty.
     const err = await rejection(loadModelConfigFile('/proc/self/status', options))
     expect(err.message).toMatch(/^Model config \/proc\/self\/status: not valid JSON/)
+  })
+
+  it('never reads past limit + 1 bytes of a file that reports less than it holds', async () => {
+    // /proc/self/status reports size 0 and holds over a kilobyte: the fstat check passes, the read cap must not.
+    const read = await readConfigBytes('/proc/self/status', 100)
+    expect(read).toEqual({
+      ok: false,
+      message: 'too large: more than 100 bytes when read; a model config may be at most 100 bytes',
+    })
+    const whole = await readConfigBytes('/proc/self/status', 64 * 1024)
+    expect(whole.ok && whole.bytes.toString('utf8')).toMatch(/^Name:/)
   })
 
   it('the app path gives the same answers', async () => {
