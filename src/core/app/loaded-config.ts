@@ -2,6 +2,7 @@
 // each model with its local state from stat. A rejected config is an answer, not an error: the window
 // shows every issue (entry and field) so the user can fix the file.
 import { readFile } from 'node:fs/promises'
+import { basename, dirname } from 'node:path'
 import {
   ConfigError,
   loadModelConfigFile,
@@ -10,7 +11,10 @@ import {
   type ModelEntry,
   type ParsedModelConfig,
 } from '../config'
+import { FolderListings } from '../config/folder-listing'
 import { describeJsonError, locateJsonError } from '../config/json-position'
+import { formatSize, tooLarge } from '../config/read-config'
+import { partPath } from '../transfer/sidecar'
 import type {
   ConfigLoadResult,
   ConfigSource,
@@ -18,6 +22,7 @@ import type {
   LoadedConfig,
   ModelInfo,
 } from '../../shared/api-contract'
+import { MAX_CONFIG_BYTES } from '../../shared/limits'
 import type { AppSettings } from '../../shared/settings'
 import { localInfo } from './local-info'
 
@@ -72,16 +77,25 @@ export function configSources(models: readonly ModelInfo[]): string[] {
   })
 }
 
-/** Local state of many paths, a bounded number of stat calls at a time. By path. */
+/**
+ * Local state of many paths, a bounded number of stat calls at a time. By path. Each folder is listed
+ * once: a model whose folder shows neither its file nor its `.part` is missing without three failed
+ * stat calls (a 50,000-model config is mostly that).
+ */
 export async function statModels(
   models: ReadonlyArray<{ localPath: string; expectedSize: number }>,
 ): Promise<Record<string, LocalInfo>> {
   const out: Record<string, LocalInfo> = {}
+  const listings = new FolderListings()
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < models.length) {
       const m = models[next++]!
-      out[m.localPath] = await localInfo(m.localPath, m.expectedSize)
+      const folder = dirname(m.localPath)
+      const absent =
+        (await listings.state(folder, basename(m.localPath))) === 'absent' &&
+        (await listings.state(folder, basename(partPath(m.localPath)))) === 'absent'
+      out[m.localPath] = absent ? { state: 'missing' } : await localInfo(m.localPath, m.expectedSize)
     }
   }
   await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, models.length) }, worker))
@@ -116,13 +130,25 @@ export function loadConfigFile(path: string, options: ModelConfigOptions): Promi
   return attempt({ kind: 'file', path }, () => loadModelConfigFile(path, options))
 }
 
-/** Text the window handed over (a dropped file, a browser's file input). */
+/**
+ * Text the window handed over (a dropped file, a browser's file input). Held to the same limits as a
+ * file here, whichever door it came through: over MAX_CONFIG_BYTES is refused before it is parsed.
+ */
 export function loadConfigText(
   name: string,
   text: string,
   options: ModelConfigOptions,
 ): Promise<ConfigLoadResult> {
-  return attempt({ kind: 'text', name }, () => parseModelConfig(parseJsonText(name, text), options))
+  return attempt({ kind: 'text', name }, async () => {
+    // UTF-8 takes at least a byte per UTF-16 unit, so a text that long is too large without counting.
+    const size = text.length > MAX_CONFIG_BYTES ? MAX_CONFIG_BYTES + 1 : Buffer.byteLength(text, 'utf8')
+    if (size > MAX_CONFIG_BYTES) {
+      const what =
+        text.length > MAX_CONFIG_BYTES ? `more than ${formatSize(MAX_CONFIG_BYTES)}` : formatSize(size)
+      throw new ConfigError([{ entry: '', field: '', message: tooLarge(what) }], name)
+    }
+    return parseModelConfig(parseJsonText(name, text), options)
+  })
 }
 
 /**

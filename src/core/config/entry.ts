@@ -1,6 +1,7 @@
 import type { LocatedModel } from './formats'
 import type { ConfigIssue } from './issues'
 import type { ResolvedOptions } from './options'
+import { nameTooLong, pathTooLong, s3UriTooLong } from './lengths'
 import { checkModelPath } from './path-safety'
 import { substituteNetworkVolume } from './placeholders'
 import { resolveS3Path } from './s3-path'
@@ -45,12 +46,29 @@ export async function resolveModel(located: LocatedModel, options: ResolvedOptio
   const issues: ConfigIssue[] = []
   const problem = (field: string, message: string) => issues.push({ entry, field, message })
 
+  if (located.naming) {
+    const groupLength = nameTooLong(located.naming.group)
+    if (groupLength) problem('', `the group name ${groupLength}`)
+    const keyLength = nameTooLong(located.naming.key)
+    if (keyLength) problem('', `the model key ${keyLength}`)
+  }
+  for (const field of ['directoryGroup', 'modelName'] as const) {
+    const length = nameTooLong(raw.model[field])
+    if (length) problem(field, length)
+  }
   const s3 = resolveS3Path(raw.model.originalS3Path, options.defaultBucket)
+  const s3Length = s3.ok ? s3UriTooLong(s3.value) : undefined
   if (!s3.ok) problem('originalS3Path', s3.message)
+  else if (s3Length) problem('originalS3Path', s3Length)
 
   const placePath = async (field: string, value: string) => {
     const substituted = substituteNetworkVolume(value, options.networkVolume)
-    const checked = substituted.ok ? await checkModelPath(substituted.value, options.roots) : substituted
+    const length = substituted.ok ? pathTooLong(substituted.value) : undefined
+    const checked = !substituted.ok
+      ? substituted
+      : length
+        ? { ok: false as const, message: length }
+        : await checkModelPath(substituted.value, options.roots, options.paths)
     if (checked.ok) return checked
     problem(field, checked.message)
     return undefined

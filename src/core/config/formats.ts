@@ -1,4 +1,5 @@
 import { ConfigError, describeValue, type ConfigIssue } from './issues'
+import { labelName } from './lengths'
 
 export type ConfigFormat = 'nested' | 'flat'
 
@@ -37,7 +38,7 @@ export function locateFlat(json: unknown[]): LocatedModel[] {
 function locateNested(json: Record<string, unknown>): Pick<LocatedConfig, 'models' | 'issues'> {
   // A single flat model handed over as a whole config would otherwise be reported field by field as
   // "groups" that are not objects.
-  if (typeof json.originalS3Path === 'string' || typeof json.localPath === 'string') {
+  if (ownString(json, 'originalS3Path') || ownString(json, 'localPath')) {
     const message = 'this is one model, not a config: wrap it in [ ] for the flat format, or use single mode'
     return { models: [], issues: [{ entry: '', field: '', message }] }
   }
@@ -46,14 +47,18 @@ function locateNested(json: Record<string, unknown>): Pick<LocatedConfig, 'model
   for (const [group, members] of Object.entries(json)) {
     if (!isRecord(members)) {
       const message = `expected an object of models keyed by name, got ${describeValue(members)}`
-      issues.push({ entry: group, field: '', message })
+      issues.push({ entry: labelName(group), field: '', message })
       continue
     }
     for (const [key, value] of Object.entries(members)) {
-      models.push({ entry: `${group}/${key}`, value, naming: { group, key } })
+      models.push({ entry: `${labelName(group)}/${labelName(key)}`, value, naming: { group, key } })
     }
   }
   return { models, issues }
+}
+
+function ownString(record: Record<string, unknown>, field: string): boolean {
+  return Object.hasOwn(record, field) && typeof record[field] === 'string'
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

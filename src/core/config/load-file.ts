@@ -1,15 +1,27 @@
-import { readFile } from 'node:fs/promises'
 import { ConfigError } from './issues'
 import { describeJsonError, locateJsonError } from './json-position'
 import type { ModelConfigOptions } from './options'
 import { parseModelConfig, type ParsedModelConfig } from './parse'
+import { readConfigBytes } from './read-config'
+import { decodeUtf8, invalidUtf8Issues } from './utf8'
 
-/** Reads, parses and resolves a config file; every failure is a ConfigError that names the file. */
+/**
+ * Reads, parses and resolves a config file; every failure is a ConfigError that names the file. What is
+ * not a regular file, or is over MAX_CONFIG_BYTES, is refused before it is read.
+ */
 export async function loadModelConfigFile(
   path: string,
   options: ModelConfigOptions,
 ): Promise<ParsedModelConfig> {
-  const json = parseJson(await readText(path), path)
+  const read = await readConfigBytes(path)
+  if (!read.ok) throw fileError(path, read.message)
+  const { text, badAt } = decodeUtf8(read.bytes)
+  if (badAt !== undefined) {
+    // The lossy text serves only to name the entries and fields that hold the bad bytes.
+    const json = tryParse(text)
+    throw new ConfigError(invalidUtf8Issues(json.ok ? json.value : undefined, badAt), path)
+  }
+  const json = parseJson(text, path)
   try {
     return await parseModelConfig(json, options)
   } catch (err) {
@@ -18,12 +30,11 @@ export async function loadModelConfigFile(
   }
 }
 
-async function readText(path: string): Promise<string> {
+function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
-    // Editors on Windows like to start JSON with a byte-order mark, which JSON.parse refuses.
-    return (await readFile(path, 'utf8')).replace(/^\uFEFF/, '')
-  } catch (err) {
-    throw fileError(path, readProblem((err as NodeJS.ErrnoException).code))
+    return { ok: true, value: JSON.parse(text) as unknown }
+  } catch {
+    return { ok: false }
   }
 }
 
@@ -36,20 +47,6 @@ function parseJson(text: string, path: string): unknown {
     const at = locateJsonError(text, err)
     const where = at ? ` at line ${at.line}, column ${at.column}` : ''
     throw fileError(path, `not valid JSON${where}: ${describeJsonError(err)}`)
-  }
-}
-
-function readProblem(code: string | undefined): string {
-  switch (code) {
-    case 'ENOENT':
-      return 'file not found'
-    case 'EISDIR':
-      return 'is a folder, not a file'
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied'
-    default:
-      return `cannot read the file (${code ?? 'unknown error'})`
   }
 }
 

@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path'
 import { ConfigError, describeValue, type ConfigIssue } from './issues'
-import { resolveRoot, type ModelsRoot } from './path-safety'
+import { PathCache, resolveRoot, type ModelsRoot } from './path-safety'
 import { isBucketName } from './s3-path'
 
 /** What the caller knows from settings and the environment. */
@@ -17,6 +17,8 @@ export interface ResolvedOptions {
   networkVolume: string | undefined
   defaultBucket: string | undefined
   roots: ModelsRoot[]
+  /** Folder lookups shared by the entries of one load. */
+  paths: PathCache
 }
 
 /** Checks the settings once, so a bad setting is one clear issue instead of the same issue on every entry. */
@@ -50,5 +52,5 @@ export async function resolveOptions(options: ModelConfigOptions): Promise<Resol
   }
 
   if (issues.length > 0) throw new ConfigError(issues)
-  return { networkVolume, defaultBucket, roots }
+  return { networkVolume, defaultBucket, roots, paths: new PathCache() }
 }

@@ -1,8 +1,11 @@
+import { MAX_CONFIG_ENTRIES } from '../../shared/limits'
 import { mergeDuplicates } from './dedupe'
 import { resolveModel, type ModelEntry, type PlacedModel } from './entry'
 import { isRecord, locateFlat, locateModels, type ConfigFormat, type LocatedModel } from './formats'
 import { ConfigError, describeValue, type ConfigIssue } from './issues'
 import { resolveOptions, type ModelConfigOptions } from './options'
+
+const RESOLVE_BATCH = 256
 
 export interface ParsedModelConfig {
   format: ConfigFormat
@@ -50,13 +53,22 @@ async function resolveAll(
   earlier: ConfigIssue[],
   options: ModelConfigOptions,
 ): Promise<ModelEntry[]> {
+  if (models.length > MAX_CONFIG_ENTRIES) {
+    const count = (n: number) => n.toLocaleString('en-US')
+    const message = `too many entries: ${count(models.length)}; a model config may have at most ${count(MAX_CONFIG_ENTRIES)}`
+    throw new ConfigError([{ entry: '', field: '', message }])
+  }
   const resolved = await resolveOptions(options)
-  const results = await Promise.all(models.map((model) => resolveModel(model, resolved)))
   const issues = [...earlier]
   const placed: PlacedModel[] = []
-  for (const result of results) {
-    if (result.ok) placed.push(result.placed)
-    else issues.push(...result.issues)
+  // A few entries at a time, in order: folder lookups are shared through the cache, so more in flight
+  // would only keep 50,000 half-done entries alive at once (most of the load's time went to collecting them).
+  for (let start = 0; start < models.length; start += RESOLVE_BATCH) {
+    const batch = models.slice(start, start + RESOLVE_BATCH)
+    for (const result of await Promise.all(batch.map((model) => resolveModel(model, resolved)))) {
+      if (result.ok) placed.push(result.placed)
+      else issues.push(...result.issues)
+    }
   }
   const merged = mergeDuplicates(placed)
   issues.push(...merged.issues)

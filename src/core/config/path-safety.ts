@@ -1,6 +1,7 @@
 import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path'
 import { describeValue } from './issues'
-import { realPathOfExisting } from './real-path'
+import { FolderListings } from './folder-listing'
+import { RealPathCache, realPathOfExisting } from './real-path'
 
 export interface ModelsRoot {
   /** As the user configured it, for messages. */
@@ -30,6 +31,7 @@ export async function resolveRoot(configured: string): Promise<Checked<{ root: M
 export async function checkModelPath(
   path: string,
   roots: ModelsRoot[],
+  cache?: PathCache,
 ): Promise<Checked<{ path: string; location: string }>> {
   const shape = shapeProblem(path, 'file')
   if (shape) return { ok: false, message: `${describeValue(path)}: ${shape}` }
@@ -40,7 +42,19 @@ export async function checkModelPath(
     return { ok: false, message: `${lexical} is outside the models roots (${rootList})` }
   }
 
-  const real = await realPathOfExisting(lexical)
+  const parent = dirname(lexical)
+  const name = basename(lexical)
+  // With a cache, the folder's real path is found once per load, and the name itself is resolved only
+  // if its folder's listing shows a symlink (or cannot rule one out). A failure takes the uncached road,
+  // so the message is the same either way.
+  const cachedFolder = cache ? await cache.realPaths.folder(parent) : undefined
+  const plain =
+    cachedFolder?.ok === true &&
+    cache !== undefined &&
+    (await cache.listings.state(parent, name)) !== 'unknown'
+  const real = plain
+    ? { ok: true as const, path: join(cachedFolder.path, name) }
+    : await realPathOfExisting(lexical)
   if (!real.ok) return { ok: false, message: `${lexical}: ${real.message}` }
   if (!roots.some((root) => isInside(root.real, real.path))) {
     return {
@@ -50,10 +64,15 @@ export async function checkModelPath(
         'add the link target to the models roots if models belong there',
     }
   }
-
-  const folder = await realPathOfExisting(dirname(lexical))
+  const folder = cachedFolder?.ok ? cachedFolder : await realPathOfExisting(parent)
   if (!folder.ok) return { ok: false, message: `${lexical}: ${folder.message}` }
-  return { ok: true, path: lexical, location: join(folder.path, basename(lexical)) }
+  return { ok: true, path: lexical, location: join(folder.path, name) }
+}
+
+/** What one config load learns about its folders, so 50,000 models in a few folders cost a few lookups. */
+export class PathCache {
+  readonly realPaths = new RealPathCache()
+  readonly listings = new FolderListings()
 }
 
 function shapeProblem(path: string, kind: 'file' | 'folder'): string | undefined {

@@ -43,6 +43,24 @@ export async function realPathOfExisting(path: string, hops = 0): Promise<RealPa
   }
 }
 
+/**
+ * Real paths of folders, each found once per config load: the models of one config sit in a few folders,
+ * and resolving each model's path from scratch cost a realpath (and, for a file not downloaded yet, a
+ * failed one and an lstat) per model.
+ */
+export class RealPathCache {
+  private readonly folders = new Map<string, Promise<RealPath>>()
+
+  folder(path: string): Promise<RealPath> {
+    let real = this.folders.get(path)
+    if (!real) {
+      real = realPathOfExisting(path)
+      this.folders.set(path, real)
+    }
+    return real
+  }
+}
+
 function errorCode(err: unknown): string {
   return (err as NodeJS.ErrnoException | undefined)?.code ?? String(err)
 }

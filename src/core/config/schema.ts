@@ -3,8 +3,8 @@ import { describeValue, type ConfigIssue } from './issues'
 
 const text = z.string().min(1)
 
-/** One model as the config writes it, before any resolution. Unknown fields pass through. */
-const rawModelSchema = z.looseObject({
+/** One model's known fields as the config writes them, before any resolution. */
+const rawModelSchema = z.object({
   originalS3Path: text,
   localPath: text,
   modelName: text,
@@ -38,27 +38,36 @@ export type RawCheck =
   { ok: true; model: RawModel; extra: Record<string, unknown> } | { ok: false; issues: ConfigIssue[] }
 
 export function checkRawModel(value: unknown, entry: string): RawCheck {
-  const result = rawModelSchema.safeParse(value)
-  if (result.success) {
-    const extra = Object.fromEntries(
-      Object.entries(result.data).filter(([field]) => !(KNOWN_FIELDS as string[]).includes(field)),
-    )
-    return { ok: true, model: result.data, extra }
-  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const required = KNOWN_FIELDS.filter((field) => field !== 'symLinkedFrom' && field !== 'sha256')
     const message = `expected an object with ${required.join(', ')}, got ${describeValue(value)}`
     return { ok: false, issues: [{ entry, field: '', message }] }
   }
-  const failed = new Set(result.error.issues.map((issue) => issue.path[0]))
+  // Own fields only, read without the prototype: a field named `__proto__` (JSON.parse makes it an own
+  // field) is kept as data, and never lends the model a missing sha256 or symLinkedFrom.
   const fields = value as Record<string, unknown>
+  const known: Record<string, unknown> = {}
+  const extra: Record<string, unknown> = {}
+  for (const [field, fieldValue] of Object.entries(fields)) {
+    if ((KNOWN_FIELDS as string[]).includes(field)) known[field] = fieldValue
+    else
+      Object.defineProperty(extra, field, {
+        value: fieldValue,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+  }
+  const result = rawModelSchema.safeParse(known)
+  if (result.success) return { ok: true, model: result.data, extra }
+  const failed = new Set(result.error.issues.map((issue) => issue.path[0]))
   const issues = KNOWN_FIELDS.filter((field) => failed.has(field)).map((field) => ({
     entry,
     field,
     message:
-      fields[field] === undefined
+      known[field] === undefined
         ? `missing; expected ${EXPECTED[field]}`
-        : `expected ${EXPECTED[field]}, got ${describeValue(fields[field])}`,
+        : `expected ${EXPECTED[field]}, got ${describeValue(known[field])}`,
   }))
   return { ok: false, issues }
 }
