@@ -1,6 +1,40 @@
 import { formatBytes } from '../core/transfer/preflight'
 import type { ModelRecord } from '../shared/service-contract'
 
+/**
+ * What a terminal acts on rather than shows: C0 controls (ESC starts every escape sequence; newline,
+ * carriage return and backspace rewrite what is on screen), DEL, C1 controls (U+009B is a one-character
+ * CSI on some terminals), the bidi marks, embeddings, overrides and isolates that reorder the text
+ * around them (U+061C, U+200E–U+200F, U+202A–U+202E, U+2066–U+2069), and the Unicode line and
+ * paragraph separators (U+2028–U+2029).
+ */
+function actsOnTerminal(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x061c ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x2028 && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  )
+}
+
+/**
+ * Text from a store or a config (a key, a group or model name, an error that quotes one), safe to print
+ * on a terminal: each character a terminal would act on is shown as its `\uXXXX` escape instead (ESC as
+ * the six characters `\u001b`), so an escape sequence in a name is seen, never run. Everything else is
+ * kept. The escapes are JSON's: a line of JSON.stringify output passed through keeps its meaning.
+ */
+export function terminalSafe(text: string): string {
+  let safe = ''
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    safe += actsOnTerminal(code) ? `\\u${code.toString(16).padStart(4, '0')}` : text[i]
+  }
+  return safe
+}
+
 export function percent(
   r: Pick<ModelRecord, 'downloaded' | 'totalSize' | 'expectedSize' | 'status'>,
 ): number {
@@ -20,15 +54,15 @@ export function formatEta(seconds: number | null): string {
 export function simpleLine(r: ModelRecord): string {
   const speed =
     r.status === 'progress' ? `  ${formatBytes(r.speedBps)}/s  ETA ${formatEta(r.etaSeconds)}` : ''
-  const error = r.status === 'failed' && r.errorMessage ? `  ${r.errorMessage}` : ''
-  return `${r.group}/${r.modelName}  ${r.status}  ${percent(r)}%  ${formatBytes(r.downloaded)}/${formatBytes(r.totalSize || r.expectedSize)}${speed}${error}`
+  const error = r.status === 'failed' && r.errorMessage ? `  ${terminalSafe(r.errorMessage)}` : ''
+  return `${terminalSafe(r.group)}/${terminalSafe(r.modelName)}  ${r.status}  ${percent(r)}%  ${formatBytes(r.downloaded)}/${formatBytes(r.totalSize || r.expectedSize)}${speed}${error}`
 }
 
 export function table(rows: ModelRecord[]): string {
   const head = ['GROUP', 'MODEL', 'STATUS', 'PROGRESS', 'SIZE', 'SPEED', 'ETA']
   const body = rows.map((r) => [
-    r.group,
-    r.modelName,
+    terminalSafe(r.group),
+    terminalSafe(r.modelName),
     r.status,
     `${percent(r).toFixed(1)}%`,
     formatBytes(r.totalSize || r.expectedSize),

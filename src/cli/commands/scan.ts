@@ -10,6 +10,7 @@ import { formatBytes } from '../../core/transfer/preflight'
 import type { LocalInfo, ScannedModel } from '../../shared/api-contract'
 import { DEFAULT_TUNING } from '../../shared/transfer'
 import { cliContext, type CliContext } from '../cli-settings'
+import { terminalSafe } from '../format'
 import { UsageError } from '../usage-error'
 
 export const SCAN_HELP = `modeldl scan <s3://bucket/prefix/> [options]
@@ -119,7 +120,8 @@ export async function scanCommand(argv: string[]): Promise<number> {
     })
   } catch (err) {
     if (!(err instanceof ScanError)) throw err
-    console.error(`modeldl: ${err.message}`)
+    // The store's own words may be quoted in it.
+    console.error(`modeldl: ${safeLines(err.message)}`)
     return 1
   } finally {
     progress.done()
@@ -135,18 +137,23 @@ export async function scanCommand(argv: string[]): Promise<number> {
       const kept = values.merge ? ` (${saved.kept} other entries kept)` : ''
       console.error(`Wrote ${saved.written} models to ${saved.path}${kept}`)
     } catch (err) {
-      if (err instanceof ConfigError) throw new UsageError(err.message)
+      // It may quote the file's group and model names.
+      if (err instanceof ConfigError) throw new UsageError(safeLines(err.message))
       throw err
     }
     return 0
   }
+  // JSON.stringify leaves C1 controls and bidi overrides in names as they are: escaped line by line, the
+  // JSON means the same and prints safely.
   const text =
     format === 'table'
       ? scanTable(models)
-      : JSON.stringify(
-          format === 'nested' ? buildNestedConfig(models, options) : buildFlatConfig(models, options),
-          null,
-          2,
+      : safeLines(
+          JSON.stringify(
+            format === 'nested' ? buildNestedConfig(models, options) : buildFlatConfig(models, options),
+            null,
+            2,
+          ),
         )
   if (values.out) {
     await writeFileAtomic(resolve(values.out), `${text}\n`)
@@ -174,15 +181,23 @@ function localWords(local: LocalInfo): string {
   return LOCAL_WORDS[local.state]
 }
 
-/** Group, path in the group, size, last modified (UTC) and local state, by group then path. */
+/** Each line of a text through terminalSafe, the line breaks kept. */
+function safeLines(text: string): string {
+  return text.split('\n').map(terminalSafe).join('\n')
+}
+
+/**
+ * Group, path in the group, size, last modified (UTC) and local state, by group then path. Names come
+ * from the store and are shown through terminalSafe.
+ */
 export function scanTable(models: ScannedModel[]): string {
   if (models.length === 0) return 'No models found.'
   const head = ['GROUP', 'MODEL', 'SIZE', 'LAST MODIFIED', 'LOCAL']
   const rows = [...models]
     .sort((a, b) => (a.group === b.group ? cmp(a.entryId, b.entryId) : cmp(a.group, b.group)))
     .map((m) => [
-      m.group,
-      m.entryId.slice(m.group.length + 1) + (m.hasCompressedSibling ? ' (+.tar.zst)' : ''),
+      terminalSafe(m.group),
+      terminalSafe(m.entryId.slice(m.group.length + 1)) + (m.hasCompressedSibling ? ' (+.tar.zst)' : ''),
       formatBytes(m.expectedSize),
       `${m.lastModified.slice(0, 16).replace('T', ' ')}Z`,
       localWords(m.local),

@@ -53,6 +53,7 @@ describe('saveModelConfig', () => {
 
   it('"new" writes the nested format with {{NETWORK_VOLUME}} paths; the loader reads back exactly the listing', async () => {
     const options = await setUp()
+    await mkdir(join(nv, 'configs'))
     const path = join(nv, 'configs', 'scanned.json')
     const result = await saveModelConfig({ path, mode: 'new', models: listing }, { networkVolume: nv })
     expect(result).toEqual({ path, written: MODEL_COUNT_DEFAULT_TYPES, kept: 0 })
@@ -201,7 +202,7 @@ describe('saveModelConfig', () => {
     expect(await readFile(path, 'utf8')).toBe(before)
   })
 
-  it('"merge" refuses a flat list or broken JSON and leaves the file alone; a missing file is created', async () => {
+  it('"merge" refuses a flat list or broken JSON and leaves the file alone; a missing file is created in an existing folder', async () => {
     await setUp()
     const flat = join(nv, 'flat.json')
     const flatText = JSON.stringify(buildFlatConfig(listing.slice(0, 2), { networkVolume: nv }))
@@ -221,6 +222,10 @@ describe('saveModelConfig', () => {
     expect(await readFile(broken, 'utf8')).toBe('{"loras": {')
 
     const fresh = join(nv, 'new', 'added.json')
+    await expect(
+      saveModelConfig({ path: fresh, mode: 'merge', models: listing.slice(0, 5) }, {}),
+    ).rejects.toThrow(`the folder ${join(nv, 'new')} does not exist`)
+    await mkdir(join(nv, 'new'))
     expect(await saveModelConfig({ path: fresh, mode: 'merge', models: listing.slice(0, 5) }, {})).toEqual({
       path: fresh,
       written: 5,
