@@ -39,13 +39,13 @@ async function main(argv: string[]): Promise<number> {
     case 'scan':
       return (await import('./commands/scan')).scanCommand(rest)
     case 'progress':
-      return (await import('./commands/info')).progressCommand(rest)
+      return (await import('./commands/info')).progressCommand(rest, entry)
     case 'list':
-      return (await import('./commands/info')).listCommand(rest)
+      return (await import('./commands/info')).listCommand(rest, entry)
     case 'queue':
-      return (await import('./commands/info')).queueCommand(rest)
+      return (await import('./commands/info')).queueCommand(rest, entry)
     case 'status':
-      return (await import('./commands/info')).statusCommand(rest)
+      return (await import('./commands/info')).statusCommand(rest, entry)
     case 'cancel':
     case 'pause':
     case 'resume':
