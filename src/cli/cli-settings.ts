@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve, sep } from 'node:path'
+import type { z } from 'zod'
 import { SettingsFileSchema, type SettingsFile } from '../core/app/settings-file'
 import { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from '../core/service/download-service'
 import { defaultStateDir, statePaths, type StatePaths } from '../core/service/state-paths'
@@ -28,14 +29,53 @@ async function readSettingsFile(path: string): Promise<SettingsFile> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
-  } catch {
-    return {}
-  }
-  try {
-    return SettingsFileSchema.parse(JSON.parse(text))
   } catch (err) {
-    throw new UsageError(`The settings file ${path} is not valid: ${(err as Error).message}`)
+    const code = (err as NodeJS.ErrnoException).code
+    // No file: defaults. A state folder under a regular file (ENOTDIR) is told when the folder is used.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return {}
+    throw new UsageError(`Cannot read the settings file ${path}: ${code ?? String(err)}`)
   }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    const why = (err as Error).message.replace(/\s+/g, ' ')
+    throw new UsageError(`The settings file ${path} is not valid JSON (${why}). Fix it or remove it.`)
+  }
+  const parsed = SettingsFileSchema.safeParse(json)
+  if (!parsed.success) {
+    const { issues } = parsed.error
+    const problems = issues.map((issue) => describeIssue(issue, json)).join('; ')
+    const fix = issues.length > 1 ? 'Fix or remove these settings.' : 'Fix or remove that setting.'
+    throw new UsageError(`The settings file ${path} is not valid: ${problems}. ${fix}`)
+  }
+  return parsed.data
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  int: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  array: 'a list (a JSON array)',
+  object: 'an object',
+}
+
+/** `"concurrency" should be a number, but is "eight"`: the field, what is expected, what is there. */
+function describeIssue(issue: z.core.$ZodIssue, json: unknown): string {
+  if (issue.path.length === 0) return 'it should be a JSON object of settings'
+  const field = issue.path.map(String).join('.')
+  let value: unknown = json
+  for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key]
+  const found = value === undefined ? '' : `, but is ${JSON.stringify(value)}`
+  let expected: string
+  if (issue.code === 'invalid_type') expected = `should be ${TYPE_NAMES[issue.expected] ?? issue.expected}`
+  else if (issue.code === 'too_big') expected = `should be at most ${String(issue.maximum)}`
+  else if (issue.code === 'too_small') expected = `should be at least ${String(issue.minimum)}`
+  else if (issue.code === 'invalid_format')
+    expected = `should be a ${issue.format === 'url' ? 'URL' : issue.format}`
+  else expected = `is not valid (${issue.message})`
+  return `"${field}" ${expected}${found}`
 }
 
 /** Flags win over environment variables, which win over the settings file, which wins over defaults. */

@@ -1,7 +1,9 @@
 // `modeldl`: the command-line face of the service. Plain Node; never imports electron.
+import { resolve } from 'node:path'
+import { defaultStateDir, statePaths } from '../core/service/state-paths'
 import workerEntry from '../worker/index?modulePath'
 import type { Entrypoints } from './entrypoints'
-import { UsageError } from './usage-error'
+import { knownFailure, UsageError } from './usage-error'
 
 /**
  * The whole help, every command's part of it. Commands are loaded only when run: `modeldl get`
@@ -39,13 +41,13 @@ async function main(argv: string[]): Promise<number> {
     case 'scan':
       return (await import('./commands/scan')).scanCommand(rest)
     case 'progress':
-      return (await import('./commands/info')).progressCommand(rest)
+      return (await import('./commands/info')).progressCommand(rest, entry)
     case 'list':
-      return (await import('./commands/info')).listCommand(rest)
+      return (await import('./commands/info')).listCommand(rest, entry)
     case 'queue':
-      return (await import('./commands/info')).queueCommand(rest)
+      return (await import('./commands/info')).queueCommand(rest, entry)
     case 'status':
-      return (await import('./commands/info')).statusCommand(rest)
+      return (await import('./commands/info')).statusCommand(rest, entry)
     case 'cancel':
     case 'pause':
     case 'resume':
@@ -68,21 +70,33 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The log a report should come with: `--home DIR` if given, else MODELDL_HOME or the default folder. */
+function logFileFor(argv: string[]): string {
+  let home: string | undefined
+  argv.forEach((arg, i) => {
+    if (arg === '--home') home = argv[i + 1]
+    else if (arg.startsWith('--home=')) home = arg.slice('--home='.length)
+  })
+  return statePaths(home ? resolve(home) : defaultStateDir()).logFile
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code
   },
   (err: unknown) => {
-    const e = err as { code?: string; name?: string; message?: string }
-    if (err instanceof UsageError || e?.code?.startsWith('ERR_PARSE_ARGS') || e?.code === 'bad_request') {
-      console.error(`modeldl: ${e.message}`)
-      process.exitCode = 2
-    } else if (e?.name === 'ServiceError') {
-      console.error(`modeldl: ${e.message}`)
-      process.exitCode = 1
-    } else {
-      console.error('modeldl: unexpected error:', err)
-      process.exitCode = 1
+    const known = knownFailure(err)
+    if (known) {
+      console.error(`modeldl: ${known.message}`)
+      process.exitCode = known.exitCode
+      return
     }
+    // Not a condition the program knows: the stack is what a bug report needs.
+    console.error('modeldl: unexpected error:', err)
+    console.error(
+      `modeldl: this looks like a bug; the log is ${logFileFor(process.argv.slice(2))}. ` +
+        'Please report it with the lines above.',
+    )
+    process.exitCode = 1
   },
 )

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LOCK_STALE_MS } from '../core/service/owner/owner-lock'
+import { ensureStateFolder, LOCK_STALE_MS } from '../core/service/owner/owner-lock'
 import { connectService, type ServiceClient } from '../core/service/owner/socket-client'
 import { ServiceError } from '../core/service/owner/service-error'
-import type { DownloadServiceApi, ServiceEvent } from '../shared/service-contract'
+import type { DownloadServiceApi, ServiceEvent, StateRecovery } from '../shared/service-contract'
 import type { CliContext } from './cli-settings'
 import { becomeOwner, type OwnerRuntime } from '../core/service/owner/owner-runtime'
+import { reportRecovery } from './state-snapshot'
 
 /** The service as a command sees it: the owner's, over the socket, or this process's own. */
 export interface ServiceSession {
@@ -13,6 +14,11 @@ export interface ServiceSession {
   subscribe(listener: (event: ServiceEvent) => void): Promise<() => void>
   /** Set when this process is the owner. */
   owner: OwnerRuntime | null
+  /**
+   * How the state file was recovered when the owner this command started (itself, or a background
+   * owner) opened it; already told on stderr. Undefined when it was good, or the owner was running.
+   */
+  recovery?: StateRecovery
   close(): Promise<void>
 }
 
@@ -50,10 +56,13 @@ export async function ownOrConnect(
     if (session) return session
     const owner = await becomeOwner(ctx, 'cli', workerEntry, options)
     if (owner) {
+      const recovery = owner.service.recovery
+      reportRecovery(recovery)
       return {
         api: owner.service,
         subscribe: async (l) => owner.service.on(l),
         owner,
+        ...(recovery ? { recovery } : {}),
         close: () => owner.close(),
       }
     }
@@ -70,6 +79,8 @@ export async function ownOrConnect(
 export async function connectOrStartDaemon(ctx: CliContext, cliEntry: string): Promise<ServiceSession> {
   const existing = await tryConnect(ctx)
   if (existing) return existing
+  // The child has no terminal: a folder it could not use would only show as "did not start".
+  await ensureStateFolder(ctx.paths.dir)
   const child = spawn(process.execPath, [cliEntry, 'worker', 'run', '--home', ctx.paths.dir], {
     detached: true,
     stdio: 'ignore',
@@ -79,7 +90,15 @@ export async function connectOrStartDaemon(ctx: CliContext, cliEntry: string): P
   for (let i = 0; i < 60; i++) {
     await sleep(100 + i * 10)
     const session = await tryConnect(ctx)
-    if (session) return session
+    if (session) {
+      // It opened the state just now: if that meant recovering a damaged file, say so here.
+      const recovery = await session.api.status().then(
+        (s) => s.recovered,
+        () => undefined,
+      )
+      reportRecovery(recovery)
+      return recovery ? { ...session, recovery } : session
+    }
   }
   throw new ServiceError('unavailable', `The background owner did not start; see ${ctx.paths.logFile}`)
 }

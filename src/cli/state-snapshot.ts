@@ -1,32 +1,43 @@
-import { readFile } from 'node:fs/promises'
+import { asStateFolderError } from '../core/service/owner/owner-lock'
+import { readStateFile } from '../core/service/persist/state-store'
 import { inQueueOrder } from '../core/service/queue-order'
-import type { ModelRecord } from '../shared/service-contract'
+import type { StatePaths } from '../core/service/state-paths'
+import type { ModelRecord, StateRecovery } from '../shared/service-contract'
+
+export interface StateSnapshot {
+  queue: string[]
+  records: ModelRecord[]
+}
 
 /**
  * The records as the state file has them, for read-only commands when no owner is running. Reads
- * only: recovering a damaged file is the next owner's job, so this never moves or rewrites anything.
+ * only, with the owner's own check of the file: `damaged` means an owner must recover it (move it
+ * aside, restore the backup or rebuild) before anything can be read. A folder that cannot be read
+ * (ENOTDIR, EACCES) is a StateFolderError.
  */
 export async function readStateSnapshot(
-  stateFile: string,
-): Promise<{ queue: string[]; records: ModelRecord[] } | null> {
-  let text: string
-  try {
-    text = await readFile(stateFile, 'utf8')
-  } catch {
-    return null
+  paths: StatePaths,
+): Promise<
+  { kind: 'ok'; snapshot: StateSnapshot } | { kind: 'missing' } | { kind: 'damaged'; reason: string }
+> {
+  const outcome = await readStateFile(paths.stateFile)
+  if (outcome.kind === 'ok') return { kind: 'ok', snapshot: outcome.state }
+  if (outcome.kind === 'missing') return outcome
+  if (outcome.code) {
+    const err = Object.assign(new Error(outcome.reason), { code: outcome.code, path: paths.stateFile })
+    const folderError = await asStateFolderError(paths.dir, err)
+    if (folderError !== err) throw folderError
   }
-  try {
-    const parsed = JSON.parse(text) as { queue?: unknown; records?: unknown }
-    if (!Array.isArray(parsed.queue) || !Array.isArray(parsed.records)) throw new Error('unexpected shape')
-    return { queue: parsed.queue as string[], records: parsed.records as ModelRecord[] }
-  } catch (err) {
-    throw new Error(
-      `The state file ${stateFile} is damaged (${(err as Error).message}); the next owner recovers it`,
-    )
-  }
+  return { kind: 'damaged', reason: outcome.reason }
 }
 
 /** Queue order first, then the rest: the same order the service's list() gives. */
-export function orderRecords(snapshot: { queue: string[]; records: ModelRecord[] }): ModelRecord[] {
+export function orderRecords(snapshot: StateSnapshot): ModelRecord[] {
   return inQueueOrder(snapshot.queue, snapshot.records)
+}
+
+/** Tells the terminal (stderr, whatever the output format) how a damaged state file was recovered. */
+export function reportRecovery(recovery: StateRecovery | undefined): void {
+  if (!recovery) return
+  for (const line of recovery.message.split('\n')) console.error(`modeldl: ${line}`)
 }

@@ -108,6 +108,26 @@ export interface ServiceStatus {
   settings: { concurrency: number; maxConnections: number; bandwidthLimitBps: number }
   /** Redacted: never a secret. */
   s3: Record<string, unknown>
+  /** Set when the owner found its state file damaged when it opened it, and how it recovered. */
+  recovered?: StateRecovery
+}
+
+/** How an owner recovered from a damaged state file (unreadable, not JSON, or not the expected shape). */
+export interface StateRecovery {
+  /** backup: the previous copy (`state.json.bak`); sidecars: the `.part.json` files; empty: nothing. */
+  from: 'backup' | 'sidecars' | 'empty'
+  /** What was wrong with the state file. */
+  reason: string
+  /** Where the damaged file was kept; null if it could not be moved aside. */
+  keptAt: string | null
+  /** from `backup`: when that copy was written (ISO). */
+  backupTime?: string
+  /** from `sidecars`: how many paused records were rebuilt. */
+  rebuilt?: number
+  /** When the owner recovered (ISO). */
+  at: string
+  /** One or two plain lines that say the above, for a terminal or a window. */
+  message: string
 }
 
 export type OwnerKind = 'app' | 'cli' | 'daemon' | 'serve'

@@ -4,12 +4,18 @@ import { parseArgs } from 'node:util'
 import { readOwner } from '../../core/service/owner/owner-lock'
 import { progressFileContent } from '../../core/service/persist/progress-file'
 import { matchSelector } from '../../core/service/selectors'
-import { ACTIVE_STATUSES, type ModelRecord, type ServiceStatus } from '../../shared/service-contract'
+import {
+  ACTIVE_STATUSES,
+  type ModelRecord,
+  type ServiceStatus,
+  type StateRecovery,
+} from '../../shared/service-contract'
 import { cliContext, type CliContext } from '../cli-settings'
 import { listJson, simpleLine, table } from '../format'
-import { tryConnect } from '../owner-session'
+import type { Entrypoints } from '../entrypoints'
+import { ownOrConnect, tryConnect } from '../owner-session'
 import { SELECTOR_OPTIONS, selectorFrom } from '../selector-flags'
-import { orderRecords, readStateSnapshot } from '../state-snapshot'
+import { orderRecords, readStateSnapshot, reportRecovery } from '../state-snapshot'
 import { UsageError } from '../usage-error'
 
 export const INFO_HELP = `modeldl progress [--group G --model M | --path P | --all] [--out FILE]
@@ -18,8 +24,15 @@ modeldl queue    [--json]  |  modeldl queue move --path P (--top|--up|--down|--b
 modeldl status   [--json]
 These read from the running owner, or from the state folder when none runs.`
 
-/** Records from the owner if one answers, else as the state file last saved them. */
-async function records(ctx: CliContext): Promise<{ records: ModelRecord[]; live: boolean }> {
+/**
+ * Records from the owner if one answers, else as the state file last saved them. A damaged file is
+ * recovered first, by becoming the owner for a moment (nothing starts): under the lock, as any owner
+ * does, and told on stderr.
+ */
+async function records(
+  ctx: CliContext,
+  entry: Entrypoints,
+): Promise<{ records: ModelRecord[]; live: boolean; recovered?: StateRecovery }> {
   const session = await tryConnect(ctx)
   if (session) {
     try {
@@ -28,17 +41,31 @@ async function records(ctx: CliContext): Promise<{ records: ModelRecord[]; live:
       await session.close()
     }
   }
-  const snapshot = await readStateSnapshot(ctx.paths.stateFile)
-  return { records: snapshot ? orderRecords(snapshot) : [], live: false }
+  const read = await readStateSnapshot(ctx.paths)
+  if (read.kind === 'ok') return { records: orderRecords(read.snapshot), live: false }
+  if (read.kind === 'missing') return { records: [], live: false }
+  const recovering = await ownOrConnect(ctx, entry.worker, { halted: true })
+  try {
+    let recovered = recovering.recovery
+    // Another process became the owner meanwhile and recovered the file: its status says how.
+    if (!recovering.owner) reportRecovery((recovered = (await recovering.api.status()).recovered))
+    return {
+      records: await recovering.api.list(),
+      live: !recovering.owner,
+      ...(recovered ? { recovered } : {}),
+    }
+  } finally {
+    await recovering.close()
+  }
 }
 
-export async function progressCommand(argv: string[]): Promise<number> {
+export async function progressCommand(argv: string[], entry: Entrypoints): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: { ...SELECTOR_OPTIONS, out: { type: 'string' }, home: { type: 'string' } },
   })
   const ctx = await cliContext(values.home ? { home: values.home } : {})
-  const all = (await records(ctx)).records
+  const all = (await records(ctx, entry)).records
   const chosen =
     values.group || values.model || values.path
       ? matchSelector(all, selectorFrom(values, 'progress', []))
@@ -54,13 +81,13 @@ export async function progressCommand(argv: string[]): Promise<number> {
   return 0
 }
 
-export async function listCommand(argv: string[]): Promise<number> {
+export async function listCommand(argv: string[], entry: Entrypoints): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: { format: { type: 'string', default: 'table' }, home: { type: 'string' } },
   })
   const ctx = await cliContext(values.home ? { home: values.home } : {})
-  const active = (await records(ctx)).records.filter((r) => ACTIVE_STATUSES.includes(r.status))
+  const active = (await records(ctx, entry)).records.filter((r) => ACTIVE_STATUSES.includes(r.status))
   switch (values.format) {
     case 'json':
       console.log(JSON.stringify(active.map(listJson), null, 2))
@@ -77,7 +104,7 @@ export async function listCommand(argv: string[]): Promise<number> {
   return 0
 }
 
-export async function queueCommand(argv: string[]): Promise<number> {
+export async function queueCommand(argv: string[], entry: Entrypoints): Promise<number> {
   if (argv[0] === 'move') {
     const { values } = parseArgs({
       args: argv.slice(1),
@@ -109,13 +136,13 @@ export async function queueCommand(argv: string[]): Promise<number> {
     options: { json: { type: 'boolean' }, home: { type: 'string' } },
   })
   const ctx = await cliContext(values.home ? { home: values.home } : {})
-  const queued = (await records(ctx)).records.filter((r) => ACTIVE_STATUSES.includes(r.status))
+  const queued = (await records(ctx, entry)).records.filter((r) => ACTIVE_STATUSES.includes(r.status))
   if (values.json) console.log(JSON.stringify(queued.map(listJson), null, 2))
   else queued.forEach((r, i) => console.log(`${String(i + 1).padStart(3)}. ${simpleLine(r)}`))
   return 0
 }
 
-export async function statusCommand(argv: string[]): Promise<number> {
+export async function statusCommand(argv: string[], entry: Entrypoints): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: { json: { type: 'boolean' }, home: { type: 'string' } },
@@ -129,8 +156,10 @@ export async function statusCommand(argv: string[]): Promise<number> {
     } finally {
       await session.close()
     }
+    // The owner recovered a damaged state file when it opened it: a client hears it from its status.
+    reportRecovery(status.recovered)
   } else {
-    const all = (await records(ctx)).records
+    const { records: all, recovered } = await records(ctx, entry)
     const owner = await readOwner(ctx.paths)
     status = {
       stateDir: ctx.paths.dir,
@@ -145,6 +174,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
       queueLength: all.filter((r) => ACTIVE_STATUSES.includes(r.status)).length,
       active: 0,
       s3: ctx.settings.s3,
+      ...(recovered ? { recovered } : {}),
     }
   }
   if (values.json) {

@@ -16,6 +16,7 @@ import {
   type OwnerKind,
   type ServiceEvent,
   type ServiceStatus,
+  type StateRecovery,
 } from '../../shared/service-contract'
 import {
   describeZodError,
@@ -43,7 +44,12 @@ import { linkModel } from './local/model-link'
 import { ServiceError } from './owner/service-error'
 import type { Logger } from './persist/log'
 import type { ProgressFileWriter } from './persist/progress-file'
-import { rebuildFromDisk, type PersistedState, type StateStore } from './persist/state-store'
+import {
+  describeRecovery,
+  rebuildFromDisk,
+  type PersistedState,
+  type StateStore,
+} from './persist/state-store'
 import { inQueueOrder } from './queue-order'
 import { matchSelector } from './selectors'
 import type { StatePaths } from './state-paths'
@@ -140,6 +146,8 @@ export class DownloadService implements DownloadServiceApi {
   private readonly since = new Date().toISOString()
   /** Which paths the service may write, whoever asks: the models roots. */
   private readonly gate: PathGate
+  /** How load() recovered a damaged state file; undefined when it was good or absent. */
+  private recoveredFrom: StateRecovery | undefined
 
   private constructor(private readonly deps: ServiceDeps) {
     this.events.setMaxListeners(0)
@@ -351,7 +359,13 @@ export class DownloadService implements DownloadServiceApi {
         bandwidthLimitBps: settings.tuning.bandwidthLimitBps,
       },
       s3: redactS3Settings(settings.s3),
+      ...(this.recoveredFrom ? { recovered: this.recoveredFrom } : {}),
     }
+  }
+
+  /** How the state file was recovered when this service opened it, if it was damaged. */
+  get recovery(): StateRecovery | undefined {
+    return this.recoveredFrom
   }
 
   async stopWorker(options: { force: boolean }): Promise<void> {
@@ -461,7 +475,8 @@ export class DownloadService implements DownloadServiceApi {
   // ---- internals -----------------------------------------------------------------------------------
 
   private async load(): Promise<void> {
-    const { state, recovered, note } = await this.deps.store.load()
+    const loaded = await this.deps.store.load()
+    const { state, recovered, note } = loaded
     let records = state.records
     if (recovered === 'backup' || recovered === 'rebuilt')
       this.deps.log.warn(note ?? `State file ${recovered}`)
@@ -469,6 +484,7 @@ export class DownloadService implements DownloadServiceApi {
       records = await rebuildFromDisk(this.deps.modelsRoots)
       this.deps.log.warn(`Rebuilt ${records.length} paused downloads from partial files on disk`)
     }
+    this.recoveredFrom = describeRecovery(loaded, this.deps.store.path, records.length)
     for (const r of records) {
       // A crash left these running: their `.part` files let them resume where they stopped.
       if (r.status === 'progress') r.status = 'queued'

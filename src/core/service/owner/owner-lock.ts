@@ -1,7 +1,8 @@
 // Exactly one process owns a state folder at a time: a lock with stale recovery, so an owner that was
 // SIGKILLed, crashed or lost power does not keep the folder locked forever (the old system's lock files did).
-import { mkdir, readFile, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { constants as fsConstants } from 'node:fs'
+import { access, mkdir, readFile, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { check, lock } from 'proper-lockfile'
 import { z } from 'zod'
 import type { OwnerKind } from '../../../shared/service-contract'
@@ -51,6 +52,75 @@ const ownerInfoSchema = z.object({
   socket: z.string(),
 }) satisfies z.ZodType<OwnerInfo>
 
+/** Why a state folder cannot be used, by error code; anything else is not a condition we know. */
+const FOLDER_PROBLEMS: Record<string, string> = {
+  ENOTDIR: 'is not a folder',
+  EEXIST: 'is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+}
+
+/**
+ * The state folder (or a file in it) cannot be used: under a regular file, unwritable, on a read-only
+ * or full disk. A condition of the machine, not a bug: the CLI prints the message without a stack.
+ */
+export class StateFolderError extends Error {
+  override readonly name = 'StateFolderError'
+  constructor(
+    readonly dir: string,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/**
+ * `err` as a StateFolderError when it is one of the known conditions of the folder at `dir`, else
+ * `err` unchanged. For ENOTDIR it names the regular file that stands where a folder should be.
+ */
+export async function asStateFolderError(dir: string, err: unknown): Promise<unknown> {
+  const e = err as NodeJS.ErrnoException | null
+  const code = e?.code
+  const problem = code ? FOLDER_PROBLEMS[code] : undefined
+  if (!code || !problem) return err
+  const hint = 'Set MODELDL_HOME (or --home) to a folder you can write to.'
+  let what = `${e.path ?? dir}: ${problem} (${code})`
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    const file = await firstNonFolder(dir)
+    what = file ? `${file} is a file, not a folder (${code})` : `${e.path ?? dir} ${problem} (${code})`
+  }
+  return new StateFolderError(dir, code, `Cannot use the state folder ${dir}: ${what}. ${hint}`, {
+    cause: err,
+  })
+}
+
+/**
+ * Creates the state folder if needed and checks this process may write in it, before a background
+ * owner is started for it (a child with no terminal could not say why it failed).
+ */
+export async function ensureStateFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+    await access(dir, fsConstants.W_OK | fsConstants.X_OK)
+  } catch (err) {
+    throw await asStateFolderError(dir, err)
+  }
+}
+
+/** The nearest of `dir` and its parents that exists but is not a folder, if any. */
+async function firstNonFolder(dir: string): Promise<string | null> {
+  for (let p = dir; ; p = dirname(p)) {
+    const s = await stat(p).catch(() => null)
+    if (s) return s.isDirectory() ? null : p
+    if (dirname(p) === p) return null
+  }
+}
+
 function lockOptions(paths: StatePaths) {
   // The lock is a folder inside the state folder (proper-lockfile mkdirs it atomically). realpath off:
   // the lock's own path is absolute and fixed, so two spellings of the state folder meet at one lock.
@@ -65,6 +135,14 @@ export async function acquireOwnership(
   paths: StatePaths,
   options: AcquireOptions,
 ): Promise<OwnerLock | null> {
+  try {
+    return await acquire(paths, options)
+  } catch (err) {
+    throw await asStateFolderError(paths.dir, err)
+  }
+}
+
+async function acquire(paths: StatePaths, options: AcquireOptions): Promise<OwnerLock | null> {
   await mkdir(paths.dir, { recursive: true, mode: 0o700 })
 
   let settleCompromised: (err: Error) => void = () => {}
@@ -123,10 +201,14 @@ export async function acquireOwnership(
  * that was killed; the lock must be fresh and the pid alive too.
  */
 export async function readOwner(paths: StatePaths): Promise<OwnerInfo | null> {
-  const info = await readOwnerFile(paths)
-  if (!info) return null
-  if (!(await check(paths.dir, lockOptions(paths)))) return null
-  return isProcessAlive(info.pid) ? info : null
+  try {
+    const info = await readOwnerFile(paths)
+    if (!info) return null
+    if (!(await check(paths.dir, lockOptions(paths)))) return null
+    return isProcessAlive(info.pid) ? info : null
+  } catch (err) {
+    throw await asStateFolderError(paths.dir, err)
+  }
 }
 
 async function readOwnerFile(paths: StatePaths): Promise<OwnerInfo | null> {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { copyFile, link, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
-import type { ModelRecord } from '../../../shared/service-contract'
+import type { ModelRecord, StateRecovery } from '../../../shared/service-contract'
 import { writeFileAtomic } from '../../fs/atomic-write'
 import { retryWhileBusy } from './busy-retry'
 import type { LogFn } from './log'
@@ -36,14 +36,30 @@ export interface LoadResult {
   recovered: Recovery
   /** What happened, for the user, when recovered is `backup` or `rebuilt`. */
   note?: string
+  /** When recovered is `backup` or `rebuilt`: what was wrong with the file, and where it was kept. */
+  damage?: StateDamage
+  /** When recovered is `backup`: when that copy was written (its modification time, ISO). */
+  backupTime?: string
+}
+
+export interface StateDamage {
+  /** e.g. `not valid JSON`, `unexpected content at records.0.id: …`. */
+  reason: string
+  /** Where the damaged file was moved (`<path>.corrupt-<time>`); null if it could not be moved. */
+  keptAt: string | null
+  /** Set when `<path>.bak` existed but was damaged too. */
+  backupReason?: string
 }
 
 export function emptyState(): PersistedState {
   return { version: 1, queue: [], records: [] }
 }
 
-type ReadOutcome =
-  { kind: 'ok'; state: PersistedState } | { kind: 'missing' } | { kind: 'bad'; reason: string }
+export type ReadOutcome =
+  | { kind: 'ok'; state: PersistedState }
+  | { kind: 'missing' }
+  /** `code`: the file could not be read at all (EACCES, ENOTDIR, …), as opposed to bad content. */
+  | { kind: 'bad'; reason: string; code?: string }
 
 /**
  * Atomic, backed-up, coalescing storage for PersistedState. At every moment one good copy is on disk:
@@ -81,6 +97,10 @@ export class StateStore {
 
     const backup = await this.read(this.backupPath)
     if (backup.kind === 'ok') {
+      const backupTime = await stat(this.backupPath).then(
+        (s) => s.mtime.toISOString(),
+        () => undefined,
+      )
       // Put the good copy back in place at once: a crash before the next save must not find no state.
       try {
         await this.write(backup.state, { keepBackup: false })
@@ -89,7 +109,8 @@ export class StateStore {
       }
       const note = `The state file was damaged (${current.reason}); ${where} and used the previous copy.`
       this.log('warn', `Recovered the state from ${this.backupPath}`)
-      return { state: backup.state, recovered: 'backup', note }
+      const damage: StateDamage = { reason: current.reason, keptAt: aside }
+      return { state: backup.state, recovered: 'backup', note, damage, ...(backupTime ? { backupTime } : {}) }
     }
 
     let backupNote = 'there was no previous copy'
@@ -103,7 +124,12 @@ export class StateStore {
       )
     }
     const note = `The state file was damaged (${current.reason}); ${where}, and ${backupNote}. Starting from the partial downloads found on disk.`
-    return { state: emptyState(), recovered: 'rebuilt', note }
+    const damage: StateDamage = {
+      reason: current.reason,
+      keptAt: aside,
+      ...(backup.kind === 'bad' ? { backupReason: backup.reason } : {}),
+    }
+    return { state: emptyState(), recovered: 'rebuilt', note, damage }
   }
 
   /**
@@ -178,42 +204,8 @@ export class StateStore {
     }
   }
 
-  private async read(path: string): Promise<ReadOutcome> {
-    let text: string
-    try {
-      text = await readFile(path, 'utf8')
-    } catch (err) {
-      if (errCode(err) === 'ENOENT') return { kind: 'missing' }
-      return { kind: 'bad', reason: `cannot read it: ${errCode(err) ?? String(err)}` }
-    }
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      return { kind: 'bad', reason: text.trim() === '' ? 'empty file' : 'not valid JSON' }
-    }
-    const version = (json as { version?: unknown } | null)?.version
-    if (typeof version === 'number' && version > 1) {
-      return { kind: 'bad', reason: `written by a newer version of the app (format ${version})` }
-    }
-    const parsed = PersistedStateSchema.safeParse(json)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : ''
-      return { kind: 'bad', reason: `unexpected content${at}: ${issue?.message ?? 'invalid'}` }
-    }
-    return { kind: 'ok', state: this.tidy(parsed.data) }
-  }
-
-  /** Duplicate ids (last one wins) and queue entries without a record are dropped, not fatal. */
-  private tidy(state: PersistedState): PersistedState {
-    const byId = new Map<string, ModelRecord>()
-    for (const record of state.records) byId.set(record.id, record)
-    const queue = [...new Set(state.queue)].filter((id) => byId.has(id))
-    if (byId.size !== state.records.length || queue.length !== state.queue.length) {
-      this.log('warn', `State file ${this.path} had duplicate or dangling entries; ignored them`)
-    }
-    return { version: 1, queue, records: [...byId.values()] }
+  private read(path: string): Promise<ReadOutcome> {
+    return readStateFile(path, this.log)
   }
 
   /** `<path>.corrupt-<time>`; null when even that failed (the file then stays where it is). */
@@ -253,6 +245,50 @@ export class StateStore {
   }
 }
 
+/**
+ * Reads and checks a state file without changing anything on disk: what load() does first, and what a
+ * read-only command does to tell a good file from one the owner must recover. `log` hears about
+ * duplicate or dangling entries, which are dropped (that is not damage).
+ */
+export async function readStateFile(path: string, log: LogFn = () => {}): Promise<ReadOutcome> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    const code = errCode(err)
+    if (code === 'ENOENT') return { kind: 'missing' }
+    return { kind: 'bad', reason: `cannot read it: ${code ?? String(err)}`, ...(code ? { code } : {}) }
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return { kind: 'bad', reason: text.trim() === '' ? 'empty file' : 'not valid JSON' }
+  }
+  const version = (json as { version?: unknown } | null)?.version
+  if (typeof version === 'number' && version > 1) {
+    return { kind: 'bad', reason: `written by a newer version of the app (format ${version})` }
+  }
+  const parsed = PersistedStateSchema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : ''
+    return { kind: 'bad', reason: `unexpected content${at}: ${issue?.message ?? 'invalid'}` }
+  }
+  return { kind: 'ok', state: tidy(parsed.data, path, log) }
+}
+
+/** Duplicate ids (last one wins) and queue entries without a record are dropped, not fatal. */
+function tidy(state: PersistedState, path: string, log: LogFn): PersistedState {
+  const byId = new Map<string, ModelRecord>()
+  for (const record of state.records) byId.set(record.id, record)
+  const queue = [...new Set(state.queue)].filter((id) => byId.has(id))
+  if (byId.size !== state.records.length || queue.length !== state.queue.length) {
+    log('warn', `State file ${path} had duplicate or dangling entries; ignored them`)
+  }
+  return { version: 1, queue, records: [...byId.values()] }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -264,4 +300,54 @@ function isAlive(pid: number): boolean {
 
 function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code
+}
+
+/**
+ * What an owner tells its users after load() had to recover: undefined when the file was good or
+ * absent. `rebuilt` is how many records rebuildFromDisk found (for `recovered: 'rebuilt'`).
+ */
+export function describeRecovery(
+  loaded: LoadResult,
+  path: string,
+  rebuilt = 0,
+  now = new Date(),
+): StateRecovery | undefined {
+  if (loaded.recovered !== 'backup' && loaded.recovered !== 'rebuilt') return undefined
+  const reason = loaded.damage?.reason ?? 'damaged'
+  const keptAt = loaded.damage?.keptAt ?? null
+  const kept = keptAt
+    ? `The damaged file is kept at ${keptAt}.`
+    : `The damaged file could not be moved aside.`
+  const base = { reason, keptAt, at: now.toISOString() }
+  if (loaded.recovered === 'backup') {
+    const time = loaded.backupTime
+    const saved = time ? ` (saved ${time.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')})` : ''
+    return {
+      ...base,
+      from: 'backup',
+      ...(time ? { backupTime: time } : {}),
+      message: `${path} was damaged (${reason}); restored the queue from ${basename(path)}.bak${saved}.\n${kept}`,
+    }
+  }
+  const noBackup = loaded.damage?.backupReason
+    ? `its backup was damaged too (${loaded.damage.backupReason})`
+    : 'there was no backup'
+  if (rebuilt > 0) {
+    const what = rebuilt === 1 ? '1 paused download' : `${rebuilt} paused downloads`
+    return {
+      ...base,
+      from: 'sidecars',
+      rebuilt,
+      message:
+        `${path} was damaged (${reason}) and ${noBackup}; rebuilt the queue from the .part.json ` +
+        `files in the models folders: ${what}.\n${kept}`,
+    }
+  }
+  return {
+    ...base,
+    from: 'empty',
+    message:
+      `${path} was damaged (${reason}); ${noBackup} and no .part.json file of a partial download ` +
+      `was found, so the queue starts empty.\n${kept}`,
+  }
 }
