@@ -15,7 +15,7 @@ import type { ScannedModel } from '../../shared/api-contract'
 import type { EnqueueEntry, ModelRecord } from '../../shared/service-contract'
 import { TERMINAL_STATUSES } from '../../shared/service-contract'
 import { cliContext, type CliContext } from '../cli-settings'
-import { formatEta, listJson, percent } from '../format'
+import { formatEta, listJson, percent, terminalSafe } from '../format'
 import { connectOrStartDaemon, ownOrConnect, type ServiceSession } from '../owner-session'
 import { UsageError } from '../usage-error'
 import type { Entrypoints } from '../entrypoints'
@@ -176,7 +176,7 @@ export async function downloadCommand(argv: string[], entry: Entrypoints): Promi
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message)
     if (err instanceof ScanError) {
-      console.error(`modeldl: ${err.message}`)
+      console.error(`modeldl: ${terminalSafe(err.message)}`)
       return 1
     }
     throw err
@@ -242,14 +242,17 @@ async function waitFor(session: ServiceSession, ids: string[], display: Display)
       if (display === 'lines' && Date.now() - lastSummary > 5_000) {
         lastSummary = Date.now()
         const running = records.filter((r) => r.status === 'progress')
-        if (running.length) console.error(running.map((r) => `${r.modelName} ${percent(r)}%`).join(', '))
+        if (running.length)
+          console.error(running.map((r) => `${terminalSafe(r.modelName)} ${percent(r)}%`).join(', '))
       }
       const done = records.every((r) => TERMINAL_STATUSES.includes(r.status))
       if (done || (interrupted && records.every((r) => r.status !== 'progress'))) {
         if (interrupted) return 1
         const bad = records.filter((r) => r.status !== 'completed')
         for (const r of bad)
-          console.error(`${r.status}: ${r.localPath}${r.errorMessage ? `: ${r.errorMessage}` : ''}`)
+          console.error(
+            terminalSafe(`${r.status}: ${r.localPath}${r.errorMessage ? `: ${r.errorMessage}` : ''}`),
+          )
         return bad.length === 0 ? 0 : 1
       }
       await new Promise((r) => setTimeout(r, 250))
@@ -281,7 +284,7 @@ function render(
     for (const r of records) {
       if (last.get(r.id) !== r.status) {
         last.set(r.id, r.status)
-        console.error(`${r.status.padEnd(9)} ${r.group}/${r.modelName}`)
+        console.error(`${r.status.padEnd(9)} ${terminalSafe(`${r.group}/${r.modelName}`)}`)
       }
     }
     return
@@ -294,7 +297,7 @@ function render(
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled)
     const extra =
       r.status === 'progress' ? `${formatBytes(r.speedBps)}/s ETA ${formatEta(r.etaSeconds)}` : r.status
-    return `${bar} ${p.toFixed(1).padStart(5)}%  ${formatBytes(r.totalSize || r.expectedSize).padStart(8)}  ${extra.padEnd(18)} ${r.modelName}`
+    return `${bar} ${p.toFixed(1).padStart(5)}%  ${formatBytes(r.totalSize || r.expectedSize).padStart(8)}  ${extra.padEnd(18)} ${terminalSafe(r.modelName)}`
   })
   if (drawn() > 0) process.stderr.write(`\x1b[${drawn()}A`)
   process.stderr.write(lines.map((l) => `\x1b[2K${l}\n`).join(''))

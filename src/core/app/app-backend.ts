@@ -20,6 +20,7 @@ import {
 import type { DownloadServiceApi, ModelStatus, OwnerKind, ServiceEvent } from '../../shared/service-contract'
 import type { AppSettings, SettingsPatch } from '../../shared/settings'
 import { DEFAULT_TUNING } from '../../shared/transfer'
+import { PathCache } from '../config/path-safety'
 import { saveModelConfig } from '../config/save-config'
 import { checkModelsRoot } from '../gate/models-root'
 import { GateError, PathGate } from '../gate/path-gate'
@@ -321,8 +322,9 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     'local:stat': async ({ models }) => {
       // Whether a file exists and how large it is: only the models roots' business.
       const limit = pLimit(STAT_GATE_IN_FLIGHT)
+      const cache = new PathCache()
       await Promise.all(
-        models.map((m, i) => limit(() => gate.modelPath(m.localPath, `models.${i}.localPath`))),
+        models.map((m, i) => limit(() => gate.modelPath(m.localPath, `models.${i}.localPath`, cache))),
       )
       return statModels(models)
     },

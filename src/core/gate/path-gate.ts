@@ -3,7 +3,7 @@
 // The service and the window's backend hold one each and ask it before they touch the disk; the
 // transfer checks again right before it opens and renames (see confined-folder.ts).
 import { basename, dirname, normalize } from 'node:path'
-import { checkModelPath, type ModelsRoot } from '../config/path-safety'
+import { checkModelPath, type ModelsRoot, type PathCache } from '../config/path-safety'
 import { checkModelsRoot } from './models-root'
 
 /** A request the gate refuses: the message names the path and the rule. */
@@ -68,13 +68,13 @@ export class PathGate {
    * A model file's path, checked against the roots as written and as symlinks lead. `field` names the
    * request's field in the refusal ("entries.3.localPath").
    */
-  async modelPath(path: string, field: string): Promise<CheckedModelPath> {
+  async modelPath(path: string, field: string, cache?: PathCache): Promise<CheckedModelPath> {
     const { roots, problems } = await this.roots()
     if (roots.length === 0) {
       const why = problems.length > 0 ? problems.join('; ') : 'no models root is set'
       throw new GateError('forbidden', `${field}: no model file can be written: ${why}`)
     }
-    const checked = await checkModelPath(path, roots)
+    const checked = await checkModelPath(path, roots, cache)
     if (!checked.ok) throw new GateError('forbidden', `${field}: ${checked.message}`)
     return { path: checked.path, location: checked.location }
   }

@@ -34,6 +34,7 @@ import {
   type TransferTuning,
   type VerifiedChecksum,
 } from '../../shared/transfer'
+import { PathCache } from '../config/path-safety'
 import { GateError, PathGate } from '../gate/path-gate'
 import { TransferError, TransferStopped } from '../transfer/errors'
 import { removePartFiles } from '../transfer/sidecar'
@@ -229,12 +230,14 @@ export class DownloadService implements DownloadServiceApi {
   private async checkPaths(entries: readonly EnqueueEntry[]): Promise<void> {
     const refusals: string[] = []
     const limit = pLimit(PATH_CHECKS_IN_FLIGHT)
+    // Each folder's real path is found once per request, not once per entry.
+    const cache = new PathCache()
     const check = (path: string | undefined, field: string): Promise<void> | undefined =>
       path === undefined
         ? undefined
         : limit(async () => {
             try {
-              await this.gate.modelPath(path, field)
+              await this.gate.modelPath(path, field, cache)
             } catch (err) {
               if (!(err instanceof GateError)) throw err
               refusals.push(err.message)
