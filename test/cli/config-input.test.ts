@@ -65,6 +65,18 @@ describe('modeldl download with a hostile or huge --config (the real CLI)', () =
     expect(run.ms).toBeLessThan(2000)
   })
 
+  it('download list @/dev/zero is held to the same rules as a config file', () => {
+    const started = performance.now()
+    const run = spawnSync(process.execPath, [CLI_BIN, 'download', 'list', '@/dev/zero'], {
+      env,
+      encoding: 'utf8',
+      timeout: 10_000,
+    })
+    expect(run.status).toBe(2)
+    expect(run.stderr).toContain('list mode: /dev/zero: is a character device, not a regular file')
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
+
   it('a FIFO with no writer is refused at once instead of hanging', () => {
     const fifo = join(work, 'config.fifo')
     execFileSync('mkfifo', [fifo])

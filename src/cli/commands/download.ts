@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
@@ -8,6 +7,7 @@ import {
   parseSingleModel,
   type ModelEntry,
 } from '../../core/config'
+import { readConfigBytes } from '../../core/config/read-config'
 import { ScanError } from '../../core/scan/scan-source'
 import { localState } from '../../core/service/local/install-state'
 import { formatBytes } from '../../core/transfer/preflight'
@@ -47,11 +47,10 @@ export async function readJsonArgument(arg: string | undefined, what: string): P
   let text = arg
   if (arg.startsWith('@')) {
     const file = resolve(arg.slice(1))
-    try {
-      text = await readFile(file, 'utf8')
-    } catch (err) {
-      throw new UsageError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
-    }
+    // The config's rules: a regular file, at most MAX_CONFIG_BYTES, never read past them (@/dev/zero).
+    const read = await readConfigBytes(file)
+    if (!read.ok) throw new UsageError(`${what}: ${file}: ${read.message}`)
+    text = read.bytes.toString('utf8')
   }
   try {
     return JSON.parse(text)
