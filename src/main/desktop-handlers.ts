@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path'
 import { dialog, shell, type BrowserWindow } from 'electron'
 import { ApiError, type ApiHandlers, type ConfigLoadResult } from '../shared/api-contract'
 import type { OwnerKind } from '../shared/service-contract'
+import { asApiError } from '../core/app/api-errors'
 import { PathGate } from '../core/gate/path-gate'
 
 /** The handlers only a desktop shell can serve; the backend's own answer "unsupported" for them. */
@@ -75,7 +76,9 @@ export function desktopHandlers(deps: DesktopHandlerDeps): DesktopHandlers {
           `${record.modelName} is ${record.status}: only a completed model can be shown`,
         )
       // The same rule the service applies to every path it writes.
-      await new PathGate([deps.modelsRoot()]).modelPath(record.localPath, 'id')
+      await new PathGate([deps.modelsRoot()]).modelPath(record.localPath, 'id').catch((err: unknown) => {
+        throw asApiError(err)
+      })
       shell.showItemInFolder(record.localPath)
     },
   }

@@ -38,6 +38,9 @@ export class ConfinedFolder {
    * once it was created (mkdir follows links), `recheck` confirms it was made where it was checked.
    */
   static async enter(dir: string, roots: readonly string[] | undefined): Promise<ConfinedFolder> {
+    // A relative folder would be resolved against whatever the process's working folder is.
+    if (!isAbsolute(dir))
+      throw new TransferError('invalid_job', `The folder must be an absolute path, got "${dir}"`)
     const real = await realPathOfExisting(dir)
     if (!real.ok) throw new TransferError('not_writable', `Cannot write to ${dir}: ${real.message}`)
     const fence = roots && roots.length > 0 ? roots : [real.path]

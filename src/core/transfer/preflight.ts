@@ -24,9 +24,7 @@ export function formatBytes(n: number): string {
  * found by prepareFolder and by opening the `.part` file, which name the folder in their errors.
  */
 export async function checkDestination(localPath: string): Promise<void> {
-  if (!isAbsolute(localPath) || localPath.includes('\0') || localPath.endsWith('/')) {
-    throw new TransferError('invalid_job', `The local path must be an absolute file path, got "${localPath}"`)
-  }
+  checkLocalPathShape(localPath)
   let stat
   try {
     stat = await lstatIfExists(localPath)
@@ -45,6 +43,13 @@ export async function checkDestination(localPath: string): Promise<void> {
       'path_is_symlink',
       `${localPath} is a symbolic link; remove it first (downloads never write through links)`,
     )
+  }
+}
+
+/** Throws invalid_job unless `localPath` is an absolute file path (checked before any folder is resolved). */
+export function checkLocalPathShape(localPath: string): void {
+  if (!isAbsolute(localPath) || localPath.includes('\0') || localPath.endsWith('/')) {
+    throw new TransferError('invalid_job', `The local path must be an absolute file path, got "${localPath}"`)
   }
 }
 

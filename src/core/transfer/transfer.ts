@@ -18,7 +18,7 @@ import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './
 import { headObject, openObject, type ObjectInfo } from './head'
 import type { ObjectStore } from './object-store'
 import { ConfinedFolder } from './confined-folder'
-import { checkDestination, formatBytes, notWritable, prepareFolder } from './preflight'
+import { checkDestination, checkLocalPathShape, formatBytes, notWritable, prepareFolder } from './preflight'
 import { ProgressMeter } from './progress-meter'
 import { fetchRange } from './range-fetcher'
 import { planRanges } from './range-planner'
@@ -62,6 +62,7 @@ class StartOver extends Error {
  */
 export async function runTransfer(asked: TransferJob, ctx: TransferContext): Promise<TransferResult> {
   const started = performance.now()
+  checkLocalPathShape(asked.localPath)
   // Every file operation below goes by the checked real folder, never again through the links above it.
   const folder = await ConfinedFolder.enter(dirname(asked.localPath), asked.roots)
   const job: TransferJob = { ...asked, localPath: folder.file(basename(asked.localPath)) }

@@ -226,7 +226,11 @@ describe('BrowseScreen', () => {
       await r.user.click(screen.getByRole('button', { name: 'Save as config' }))
       const form = screen.getByRole('form', { name: 'Save as config' })
       expect(form.textContent).toContain('Save all 3 listed models to')
-      await r.user.type(within(form).getByRole('textbox'), '/workspace/configs/new.json')
+      const input = within(form).getByRole('textbox')
+      // It starts in the models root, where the service saves configs.
+      expect((input as HTMLInputElement).value).toBe('/workspace/ComfyUI/models/models.json')
+      await r.user.clear(input)
+      await r.user.type(input, '/workspace/configs/new.json')
       await r.user.click(within(form).getByRole('button', { name: 'Save' }))
       const [request] = r.fake.requestsOf('saveConfig')
       expect(request?.path).toBe('/workspace/configs/new.json')
@@ -243,6 +247,7 @@ describe('BrowseScreen', () => {
       const r = await scanned()
       await r.user.click(screen.getByRole('button', { name: 'Save as config' }))
       const form = screen.getByRole('form', { name: 'Save as config' })
+      await r.user.clear(within(form).getByRole('textbox'))
       await r.user.type(within(form).getByRole('textbox'), 'configs/new.json')
       await r.user.click(within(form).getByRole('button', { name: 'Save' }))
       expect(form.textContent).toContain(
