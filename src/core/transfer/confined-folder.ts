@@ -10,7 +10,8 @@ import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path'
 import { realPathOfExisting } from '../config/real-path'
 import { TransferError } from './errors'
 
-function isInsideOrAt(root: string, path: string): boolean {
+/** `path` is `root` or below it (both real paths). */
+export function isInsideOrAt(root: string, path: string): boolean {
   const rel = relative(root, path)
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { Stats } from 'node:fs'
 import { lstat, mkdir, realpath, rename, rm, stat, symlink } from 'node:fs/promises'
-import { basename, dirname, join, parse, relative, resolve, sep } from 'node:path'
-import { ConfinedFolder } from '../../transfer/confined-folder'
+import { basename, dirname, join, parse, relative, resolve } from 'node:path'
+import { ConfinedFolder, isInsideOrAt } from '../../transfer/confined-folder'
 
 export type LinkOutcome = 'created' | 'replaced' | 'already_linked' | 'kept_existing_file'
 
@@ -29,7 +29,7 @@ export async function linkModel(
   const fence = roots ? await ConfinedFolder.enter(dirname(resolve(linkPath)), roots) : undefined
   if (roots) {
     const realTarget = await realpath(targetPath)
-    if (!roots.some((root) => realTarget.startsWith(root.endsWith(sep) ? root : root + sep))) {
+    if (!roots.some((root) => isInsideOrAt(root, realTarget))) {
       throw new Error(`Cannot link ${linkPath}: its target leads to ${realTarget}, outside the models roots`)
     }
   }
