@@ -184,8 +184,8 @@ export class ServiceConnection {
 
   /** Whatever changed while no events came (between two owners) reaches the windows in one go. */
   private async resync(): Promise<void> {
-    const records = await this.api.list().catch(() => null)
-    if (records) this.dispatch({ type: 'changed', data: { records, removed: [] } })
+    const snapshot = await this.api.snapshot().catch(() => null)
+    if (snapshot) this.dispatch({ type: 'changed', data: { ...snapshot, removed: [] } })
   }
 
   private async release(): Promise<void> {

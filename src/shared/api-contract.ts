@@ -11,6 +11,8 @@ import type {
   MovePosition,
   OwnerKind,
   ProgressTick,
+  ServiceChange,
+  ServiceSnapshot,
   ServiceStatus,
 } from './service-contract'
 import type { SettingsPatch, SettingsView } from './settings'
@@ -182,6 +184,8 @@ export interface InvokeContract {
   'downloads:retry': [ModelSelector, string[]]
   'downloads:move': [{ id: string; position: MovePosition }, void]
   'downloads:list': [void, ModelRecord[]]
+  /** Records, queue order and summaries at one revision: a window starts here, and again after a gap. */
+  'downloads:snapshot': [void, ServiceSnapshot]
   'downloads:status': [void, ServiceStatus]
   /** The config the window last loaded (kept by the owner, so a reload or a second window sees it). */
   'config:current': [void, LoadedConfig | null]
@@ -207,9 +211,9 @@ export interface InvokeContract {
 
 /** Event channels: payload. */
 export interface EventContract {
-  /** At most 10 per second, whatever the number of jobs. */
+  /** At most 10 per second, whatever the number of jobs (the service's tick is the one limit). */
   'downloads:progress': ProgressTick
-  'downloads:changed': { records: ModelRecord[]; removed: string[] }
+  'downloads:changed': ServiceChange
   'settings:changed': SettingsView
   /** Another launch handed over a config, or another window loaded one. */
   'config:changed': LoadedConfig | null
@@ -235,6 +239,7 @@ export const INVOKE_METHODS = {
   retry: 'downloads:retry',
   move: 'downloads:move',
   list: 'downloads:list',
+  snapshot: 'downloads:snapshot',
   status: 'downloads:status',
   currentConfig: 'config:current',
   openConfig: 'config:open',

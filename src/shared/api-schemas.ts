@@ -42,6 +42,7 @@ export const INVOKE_SCHEMAS: { [C in InvokeChannel]: z.ZodType<RequestOf<C>> } =
   'downloads:retry': ModelSelectorSchema,
   'downloads:move': z.object({ id: z.string().min(1), position: MovePositionSchema }),
   'downloads:list': none,
+  'downloads:snapshot': none,
   'downloads:status': none,
   'config:current': none,
   'config:open': z.object({ path: absolutePath }),

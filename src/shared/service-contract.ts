@@ -37,7 +37,11 @@ export interface ModelRecord {
   /** The S3 object this file was verified against, once completed: its ETag and last-modified time. */
   etag?: string
   objectLastModified?: string
-  /** What the file was checked with, e.g. "sha256 (config)", "md5 (ETag)"; empty: size only. */
+  /**
+   * How a completed file was checked: one or more of `VERIFICATION` ("sha256 from config", "S3
+   * CRC64NVME", "MD5 ETag", …), or exactly ["size only"] when nothing but its length could be checked.
+   * Set on every completed record; a view shows it, never a silent "completed".
+   */
   verifiedBy?: string[]
   /** The enqueue request that added it: overall progress counts only the latest batch. */
   batchId: string
@@ -103,8 +107,11 @@ export interface ServiceStatus {
   worker: { running: boolean; pid: number | null }
   queueLength: number
   active: number
-  counts: Record<ModelStatus, number>
+  counts: StatusCounts
   batch: BatchProgress
+  /** The epoch and revision of the last event: a status and an event stream can be matched. */
+  epoch: string
+  revision: number
   settings: { concurrency: number; maxConnections: number; bandwidthLimitBps: number }
   /** Redacted: never a secret. */
   s3: Record<string, unknown>
@@ -132,18 +139,60 @@ export interface StateRecovery {
 
 export type OwnerKind = 'app' | 'cli' | 'daemon' | 'serve'
 
-/** Per-tick progress of the models that changed, plus the batch summary. */
-export interface ProgressTick {
+/** The words `verifiedBy` uses when nothing but the file's length could be checked. */
+export const SIZE_ONLY = 'size only'
+
+/** "sha256 from config, MD5 ETag" or "size only": how a completed record's file was verified. */
+export function verificationText(record: Pick<ModelRecord, 'verifiedBy'>): string {
+  return record.verifiedBy?.length ? record.verifiedBy.join(', ') : SIZE_ONLY
+}
+
+export type StatusCounts = Record<ModelStatus, number>
+
+/**
+ * Every event carries a revision: the owner's count of events, one more each time, within an epoch (one
+ * run of one owner). A client that sees another epoch, or a revision other than the next one, missed
+ * something and asks for a `snapshot()` (RevisionFollower does this).
+ */
+export interface Revisioned {
+  epoch: string
+  revision: number
+}
+
+/** Per-tick progress of the models whose bytes moved, plus the batch summary. */
+export interface ProgressTick extends Revisioned {
   models: Array<
     Pick<ModelRecord, 'id' | 'status' | 'phase' | 'downloaded' | 'totalSize' | 'speedBps' | 'etaSeconds'>
   >
   batch: BatchProgress
 }
 
+/**
+ * Records added, changed in more than their byte counts, or removed; the queue order when it changed;
+ * and the summaries computed from all records after the change (one place computes them: a view
+ * never derives its own and cannot freeze on an old one).
+ */
+export interface ServiceChange extends Revisioned {
+  records: ModelRecord[]
+  removed: string[]
+  /** The ids of queued, running and paused records in queue order; present only when it changed. */
+  queue?: string[]
+  batch: BatchProgress
+  counts: StatusCounts
+}
+
+/** Everything a view needs at once: after connecting, or after it missed a revision. */
+export interface ServiceSnapshot extends Revisioned {
+  /** Every record, queue order first (as list()). */
+  records: ModelRecord[]
+  queue: string[]
+  batch: BatchProgress
+  counts: StatusCounts
+}
+
 export type ServiceEvent =
   | { type: 'progress'; data: ProgressTick }
-  /** Records added, changed in more than their byte counts, or removed. */
-  | { type: 'changed'; data: { records: ModelRecord[]; removed: string[] } }
+  | { type: 'changed'; data: ServiceChange }
 
 export type MovePosition = 'top' | 'up' | 'down' | 'bottom'
 
@@ -157,6 +206,8 @@ export interface DownloadServiceApi {
   move(id: string, position: MovePosition): Promise<void>
   /** Every record, queue order first (running, queued, paused), then the rest by last update. */
   list(): Promise<ModelRecord[]>
+  /** Records, queue order and summaries at one revision: where a view starts, or starts again. */
+  snapshot(): Promise<ServiceSnapshot>
   status(): Promise<ServiceStatus>
   /** Stops the worker: running transfers pause (or, with force, everything is cancelled). */
   stopWorker(options: { force: boolean }): Promise<void>
@@ -172,6 +223,7 @@ export const SERVICE_METHODS = [
   'retry',
   'move',
   'list',
+  'snapshot',
   'status',
   'stopWorker',
   'startWorker',

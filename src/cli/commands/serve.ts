@@ -158,7 +158,7 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
       {
         type: 'event',
         channel: 'downloads:changed',
-        payload: { records: await handlers['downloads:list'](), removed: [] },
+        payload: { ...(await handlers['downloads:snapshot']()), removed: [] },
       },
     ]
     server = await startServeServer({

@@ -305,6 +305,7 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     'downloads:retry': (selector) => api.retry(selector),
     'downloads:move': ({ id, position }) => api.move(id, position),
     'downloads:list': () => api.list(),
+    'downloads:snapshot': () => api.snapshot(),
     'downloads:status': () => api.status(),
     'config:current': async () => current,
     'config:open': async ({ path }) => openFile(await gate.configPath(path, 'path')),

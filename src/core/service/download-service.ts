@@ -5,7 +5,9 @@ import pLimit from 'p-limit'
 import type { z } from 'zod'
 import {
   ACTIVE_STATUSES,
+  SIZE_ONLY,
   TERMINAL_STATUSES,
+  verificationText,
   type DownloadServiceApi,
   type EnqueueEntry,
   type EnqueueRequest,
@@ -14,7 +16,11 @@ import {
   type ModelSelector,
   type MovePosition,
   type OwnerKind,
+  type ProgressTick,
+  type ServiceChange,
   type ServiceEvent,
+  type ServiceSnapshot,
+  type StatusCounts,
   type ServiceStatus,
   type StateRecovery,
 } from '../../shared/service-contract'
@@ -102,15 +108,15 @@ const REFUSALS_NAMED = 5
 const TICK_MS = 100
 const AUTO_RETRY_DELAY_MS = 2_000
 
-const CHECKSUM_SOURCE: Record<VerifiedChecksum['source'], string> = {
-  job: 'config',
-  s3: 'S3 checksum',
-  etag: 'ETag',
+/** "sha256 from config", "S3 CRC64NVME", "MD5 ETag": how a completed file was checked. */
+function describeVerification(v: VerifiedChecksum): string {
+  if (v.source === 'job') return `${v.algorithm} from config`
+  if (v.source === 'etag') return 'MD5 ETag'
+  return `S3 ${v.algorithm.toUpperCase()}`
 }
 
-/** "sha256 (config)", "crc64nvme (S3 checksum)", "md5 (ETag)": how a completed file was checked. */
-function describeVerification(v: VerifiedChecksum): string {
-  return `${v.algorithm === 'md5-etag' ? 'md5' : v.algorithm} (${CHECKSUM_SOURCE[v.source]})`
+function sameOrder(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i])
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -147,6 +153,11 @@ export class DownloadService implements DownloadServiceApi {
   private readonly since = new Date().toISOString()
   /** Which paths the service may write, whoever asks: the models roots. */
   private readonly gate: PathGate
+  /** This run's events: a client that sees another epoch or a skipped revision asks for a snapshot. */
+  private readonly epoch = randomUUID()
+  private revision = 0
+  /** The queue order the last change event (or snapshot) told: a change event carries it when it differs. */
+  private toldQueue: readonly string[] = []
   /** How load() recovered a damaged state file; undefined when it was good or absent. */
   private recoveredFrom: StateRecovery | undefined
 
@@ -203,7 +214,13 @@ export class DownloadService implements DownloadServiceApi {
         if (!force) {
           const state = await localState(id, entry.expectedSize)
           if (state.kind === 'installed') {
-            Object.assign(record, { status: 'completed', downloaded: entry.expectedSize, finishedAt: now })
+            // Found complete on disk: only its length can be vouched for without reading it all.
+            Object.assign(record, {
+              status: 'completed',
+              downloaded: entry.expectedSize,
+              finishedAt: now,
+              verifiedBy: [SIZE_ONLY],
+            })
             result.alreadyComplete.push(id)
           }
         }
@@ -338,9 +355,31 @@ export class DownloadService implements DownloadServiceApi {
     return inQueueOrder(this.queue, this.records.values()).map((r) => ({ ...r }))
   }
 
-  async status(): Promise<ServiceStatus> {
+  async snapshot(): Promise<ServiceSnapshot> {
+    // Bytes still waiting for their tick are part of the truth now.
+    if (this.dirtyProgress.size > 0) this.flushProgress()
+    return {
+      epoch: this.epoch,
+      revision: this.revision,
+      records: await this.list(),
+      queue: [...this.queue],
+      batch: this.batch(),
+      counts: this.counts(),
+    }
+  }
+
+  private counts(): StatusCounts {
     const counts = { queued: 0, progress: 0, paused: 0, completed: 0, failed: 0, cancelled: 0 }
     for (const r of this.records.values()) counts[r.status]++
+    return counts
+  }
+
+  private batch() {
+    return batchProgress([...this.records.values()], this.latestBatch)
+  }
+
+  async status(): Promise<ServiceStatus> {
+    const counts = this.counts()
     const { paths, settings } = this.deps
     return {
       stateDir: paths.dir,
@@ -355,7 +394,9 @@ export class DownloadService implements DownloadServiceApi {
       queueLength: this.queue.length,
       active: this.running.size,
       counts,
-      batch: batchProgress([...this.records.values()], this.latestBatch),
+      batch: this.batch(),
+      epoch: this.epoch,
+      revision: this.revision,
       settings: {
         concurrency: settings.concurrency,
         maxConnections: settings.maxConnections,
@@ -645,10 +686,15 @@ export class DownloadService implements DownloadServiceApi {
       downloaded: r.totalSize,
       etag: result.etag,
       ...(result.lastModified ? { objectLastModified: result.lastModified } : {}),
-      verifiedBy: result.verified.map(describeVerification),
+      verifiedBy: result.verified.length > 0 ? result.verified.map(describeVerification) : [SIZE_ONLY],
     })
     this.finish(r, 'completed')
-    this.deps.log.info(`Completed ${r.localPath}`)
+    if (result.verified.length > 0) this.deps.log.info(`Completed ${r.localPath} (${verificationText(r)})`)
+    else
+      this.deps.log.warn(
+        `Completed ${r.localPath} checked by size only: the store gave no checksum and its ETag is not an MD5; ` +
+          'add a sha256 to the config entry to verify the bytes',
+      )
     for (const other of this.records.values()) {
       if (other.linkTo === r.localPath && other.status === 'queued') await this.settleLink(other)
     }
@@ -733,7 +779,12 @@ export class DownloadService implements DownloadServiceApi {
         roots.map((root) => root.real),
       )
       this.deps.log.info(`Link ${r.localPath} → ${r.linkTo}: ${outcome}`)
-      this.update(r, { downloaded: r.expectedSize, totalSize: r.expectedSize })
+      // A link is as good as the file it points at.
+      this.update(r, {
+        downloaded: r.expectedSize,
+        totalSize: r.expectedSize,
+        verifiedBy: target?.status === 'completed' && target.verifiedBy?.length ? target.verifiedBy : [SIZE_ONLY],
+      })
       this.finish(r, 'completed')
     } catch (err) {
       this.update(r, { errorCode: 'link_failed', errorMessage: (err as Error).message })
@@ -779,12 +830,22 @@ export class DownloadService implements DownloadServiceApi {
     // Progress still waiting for its tick goes first: a window then never sees a model's bytes after
     // the change that ended its transfer, and a transfer shorter than a tick still reports progress.
     if (records.some((r) => this.dirtyProgress.has(r.id))) this.flushProgress()
-    this.emit({ type: 'changed', data: { records: records.map((r) => ({ ...r })), removed: [] } })
+    const change: Omit<ServiceChange, 'epoch' | 'revision'> = {
+      records: records.map((r) => ({ ...r })),
+      removed: [],
+      ...(sameOrder(this.toldQueue, this.queue) ? {} : { queue: (this.toldQueue = [...this.queue]) }),
+      batch: this.batch(),
+      counts: this.counts(),
+    }
+    this.emit('changed', change)
     this.persistSoon()
   }
 
-  private emit(event: ServiceEvent): void {
-    this.events.emit('event', event)
+  private emit(type: 'changed', data: Omit<ServiceChange, 'epoch' | 'revision'>): void
+  private emit(type: 'progress', data: Omit<ProgressTick, 'epoch' | 'revision'>): void
+  private emit(type: 'changed' | 'progress', data: object): void {
+    this.revision++
+    this.events.emit('event', { type, data: { ...data, epoch: this.epoch, revision: this.revision } })
   }
 
   private scheduleTick(): void {
@@ -809,10 +870,7 @@ export class DownloadService implements DownloadServiceApi {
         etaSeconds,
       }))
     this.dirtyProgress.clear()
-    this.emit({
-      type: 'progress',
-      data: { models, batch: batchProgress([...this.records.values()], this.latestBatch) },
-    })
+    this.emit('progress', { models, batch: this.batch() })
     this.deps.progressFile.update([...this.records.values()])
   }
 

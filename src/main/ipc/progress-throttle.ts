@@ -10,7 +10,8 @@ type ModelProgress = ProgressTick['models'][number]
  */
 export class ProgressThrottle {
   private pending = new Map<string, ModelProgress>()
-  private batch: ProgressTick['batch'] | null = null
+  /** The latest tick's batch summary, epoch and revision. */
+  private batch: Omit<ProgressTick, 'models'> | null = null
   private timer: NodeJS.Timeout | null = null
   private lastSentAt = Number.NEGATIVE_INFINITY
 
@@ -22,7 +23,7 @@ export class ProgressThrottle {
 
   push(tick: ProgressTick): void {
     for (const m of tick.models) this.pending.set(m.id, m)
-    this.batch = tick.batch
+    this.batch = { batch: tick.batch, epoch: tick.epoch, revision: tick.revision }
     if (this.timer) return
     const wait = this.lastSentAt + this.intervalMs - this.now()
     if (wait <= 0) this.flush()
@@ -47,7 +48,7 @@ export class ProgressThrottle {
   private flush(): void {
     this.timer = null
     if (!this.batch) return
-    const tick: ProgressTick = { models: [...this.pending.values()], batch: this.batch }
+    const tick: ProgressTick = { ...this.batch, models: [...this.pending.values()] }
     this.pending = new Map()
     this.batch = null
     this.lastSentAt = this.now()

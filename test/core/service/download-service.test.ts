@@ -161,7 +161,7 @@ describe('DownloadService with a real worker and s3rver', () => {
     // The record names the object it was verified against, and how; a finished transfer has no phase.
     const md5 = createHash('md5').update(obj).digest('hex')
     expect(r.etag).toBe(`"${md5}"`)
-    expect(r.verifiedBy).toEqual(['md5 (ETag)'])
+    expect(r.verifiedBy).toEqual(['MD5 ETag'])
     expect(Date.parse(r.objectLastModified ?? '')).toBeGreaterThan(0)
     expect(r.phase).toBeUndefined()
   })
