@@ -57,27 +57,25 @@ export class RevisionFollower {
   /** Asks for a snapshot now (the transport reconnected, or the owner changed). */
   resync(): Promise<void> {
     if (this.fetching) return this.fetching
-    this.fetching = this.handlers
-      .fetchSnapshot()
-      .then(
-        (snapshot) => {
-          this.fetching = null
-          if (this.stopped) return
-          this.epoch = snapshot.epoch
-          this.revision = snapshot.revision
-          this.handlers.snapshot(snapshot)
-          const queued = this.pending
-          this.pending = []
-          for (const event of queued) this.push(event)
-        },
-        (err: unknown) => {
-          this.fetching = null
-          // Nothing to apply the waiting events to: the next event starts over.
-          this.epoch = null
-          this.pending = []
-          this.handlers.failed?.(err)
-        },
-      )
+    this.fetching = this.handlers.fetchSnapshot().then(
+      (snapshot) => {
+        this.fetching = null
+        if (this.stopped) return
+        this.epoch = snapshot.epoch
+        this.revision = snapshot.revision
+        this.handlers.snapshot(snapshot)
+        const queued = this.pending
+        this.pending = []
+        for (const event of queued) this.push(event)
+      },
+      (err: unknown) => {
+        this.fetching = null
+        // Nothing to apply the waiting events to: the next event starts over.
+        this.epoch = null
+        this.pending = []
+        this.handlers.failed?.(err)
+      },
+    )
     return this.fetching
   }
 

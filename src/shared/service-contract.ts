@@ -181,6 +181,15 @@ export interface ServiceChange extends Revisioned {
   counts: StatusCounts
 }
 
+export interface DiskCheckResult {
+  /** Records looked at (every record not running). */
+  checked: number
+  /** Completed records whose file is gone or changed: removed, the disk shows what is there. */
+  forgotten: string[]
+  /** Partial downloads whose byte count now says what their `.part` holds. */
+  corrected: string[]
+}
+
 /** Everything a view needs at once: after connecting, or after it missed a revision. */
 export interface ServiceSnapshot extends Revisioned {
   /** Every record, queue order first (as list()). */
@@ -190,9 +199,7 @@ export interface ServiceSnapshot extends Revisioned {
   counts: StatusCounts
 }
 
-export type ServiceEvent =
-  | { type: 'progress'; data: ProgressTick }
-  | { type: 'changed'; data: ServiceChange }
+export type ServiceEvent = { type: 'progress'; data: ProgressTick } | { type: 'changed'; data: ServiceChange }
 
 export type MovePosition = 'top' | 'up' | 'down' | 'bottom'
 
@@ -208,6 +215,11 @@ export interface DownloadServiceApi {
   list(): Promise<ModelRecord[]>
   /** Records, queue order and summaries at one revision: where a view starts, or starts again. */
   snapshot(): Promise<ServiceSnapshot>
+  /**
+   * Checks the records against the disk (done when the owner opens; a window asks when it attaches or
+   * loads a config): completed files that are gone are forgotten, partial byte counts corrected.
+   */
+  checkDisk(): Promise<DiskCheckResult>
   status(): Promise<ServiceStatus>
   /** Stops the worker: running transfers pause (or, with force, everything is cancelled). */
   stopWorker(options: { force: boolean }): Promise<void>
@@ -224,6 +236,7 @@ export const SERVICE_METHODS = [
   'move',
   'list',
   'snapshot',
+  'checkDisk',
   'status',
   'stopWorker',
   'startWorker',
