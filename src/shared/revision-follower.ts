@@ -66,7 +66,7 @@ export class RevisionFollower {
         this.handlers.snapshot(snapshot)
         const queued = this.pending
         this.pending = []
-        for (const event of queued) this.push(event)
+        this.replay(queued)
       },
       (err: unknown) => {
         this.fetching = null
@@ -82,6 +82,20 @@ export class RevisionFollower {
   stop(): void {
     this.stopped = true
     this.pending = []
+  }
+
+  /**
+   * Events that waited for the snapshot: those of its epoch that follow it are applied; at the first
+   * gap (or another epoch) the rest are dropped and the next live event asks again. Asking again here
+   * could loop forever when the snapshot is older than a waiting event.
+   */
+  private replay(events: readonly ServiceEvent[]): void {
+    for (const event of events) {
+      const { epoch, revision } = event.data
+      if (epoch !== this.epoch || revision <= this.revision) continue
+      if (revision !== this.revision + 1) return
+      this.apply(event)
+    }
   }
 
   private apply(event: ServiceEvent): void {
