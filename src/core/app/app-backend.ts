@@ -17,7 +17,7 @@ import {
   type TestConnectionRequest,
   type TestConnectionResult,
 } from '../../shared/api-contract'
-import type { DownloadServiceApi, ModelStatus, OwnerKind, ServiceEvent } from '../../shared/service-contract'
+import type { ModelStatus, OwnerKind, ServiceEvent } from '../../shared/service-contract'
 import type { AppSettings, SettingsPatch } from '../../shared/settings'
 import { DEFAULT_TUNING } from '../../shared/transfer'
 import { PathCache } from '../config/path-safety'
