@@ -1,39 +1,26 @@
+// How a `modeldl` command reaches the service: a ServiceLink (src/core/service/owner/service-link.ts),
+// opened the way the command needs it.
 import { spawn } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ensureStateFolder, LOCK_STALE_MS } from '../core/service/owner/owner-lock'
-import { connectService, type ServiceClient } from '../core/service/owner/socket-client'
+import { ensureStateFolder } from '../core/service/owner/owner-lock'
 import { ServiceError } from '../core/service/owner/service-error'
-import type { DownloadServiceApi, ServiceEvent, StateRecovery } from '../shared/service-contract'
+import { ServiceLink } from '../core/service/owner/service-link'
+import { OPEN_TIMEOUT_MS } from '../core/service/owner/service-link-policy'
 import type { CliContext } from './cli-settings'
-import { becomeOwner, type OwnerRuntime } from '../core/service/owner/owner-runtime'
 import { reportRecovery } from './state-snapshot'
 
-/** The service as a command sees it: the owner's, over the socket, or this process's own. */
-export interface ServiceSession {
-  api: DownloadServiceApi
-  subscribe(listener: (event: ServiceEvent) => void): Promise<() => void>
-  /** Set when this process is the owner. */
-  owner: OwnerRuntime | null
-  /**
-   * How the state file was recovered when the owner this command started (itself, or a background
-   * owner) opened it; already told on stderr. Undefined when it was good, or the owner was running.
-   */
-  recovery?: StateRecovery
-  close(): Promise<void>
-}
+/**
+ * The service as a command sees it: `api`, `subscribe(listener): Promise<unsubscribe>`, `owner` (set
+ * while this process is the owner), `recovery` (how the state file was recovered when the owner this
+ * command started opened it; already told on stderr) and `close()`. It is a ServiceLink: the name is
+ * kept for the commands that import it.
+ */
+export type ServiceSession = ServiceLink
 
-function fromClient(client: ServiceClient): ServiceSession {
-  return {
-    api: client,
-    subscribe: (l) => client.subscribe(l),
-    owner: null,
-    close: async () => client.close(),
-  }
-}
-
+/** The owner's service if one answers now; null when none does. The session never owns the folder. */
 export async function tryConnect(ctx: CliContext): Promise<ServiceSession | null> {
   try {
-    return fromClient(await connectService(ctx.paths.socketPath, { timeoutMs: 2_000 }))
+    return await ServiceLink.open({ context: () => ctx })
   } catch (err) {
     if (err instanceof ServiceError && err.code === 'unavailable') return null
     throw err
@@ -42,37 +29,21 @@ export async function tryConnect(ctx: CliContext): Promise<ServiceSession | null
 
 /**
  * Reaches the owner of the state folder, or becomes it (`--wait`: this process runs the downloads
- * until they end). Two processes starting at once: one wins the lock, the other connects to it.
+ * until they end). Two processes starting at once: one wins the lock, the other connects to it. If the
+ * owner goes away while the command runs, the session takes over (or reconnects) as any link does.
  */
 export async function ownOrConnect(
   ctx: CliContext,
   workerEntry: string,
   options: { halted?: boolean } = {},
 ): Promise<ServiceSession> {
-  // A killed owner's lock goes stale after LOCK_STALE_MS: wait that long (and a little) for it.
-  const deadline = Date.now() + LOCK_STALE_MS + 5_000
-  while (Date.now() < deadline) {
-    const session = await tryConnect(ctx)
-    if (session) return session
-    const owner = await becomeOwner(ctx, 'cli', workerEntry, options)
-    if (owner) {
-      const recovery = owner.service.recovery
-      reportRecovery(recovery)
-      return {
-        api: owner.service,
-        subscribe: async (l) => owner.service.on(l),
-        owner,
-        ...(recovery ? { recovery } : {}),
-        close: () => owner.close(),
-      }
-    }
-    // Someone holds the lock but is not serving yet (starting up): try again shortly.
-    await sleep(250)
-  }
-  throw new ServiceError(
-    'unavailable',
-    `Another process owns ${ctx.paths.dir} but does not answer on its socket`,
-  )
+  const session = await ServiceLink.open({
+    context: () => ctx,
+    own: { kind: 'cli', workerEntry, ...(options.halted !== undefined ? { halted: options.halted } : {}) },
+    openTimeoutMs: OPEN_TIMEOUT_MS,
+  })
+  reportRecovery(session.recovery)
+  return session
 }
 
 /** Reaches the owner, starting a background owner (`modeldl worker run`) if there is none. */
@@ -87,18 +58,20 @@ export async function connectOrStartDaemon(ctx: CliContext, cliEntry: string): P
     env: process.env,
   })
   child.unref()
-  for (let i = 0; i < 60; i++) {
-    await sleep(100 + i * 10)
-    const session = await tryConnect(ctx)
-    if (session) {
-      // It opened the state just now: if that meant recovering a damaged file, say so here.
-      const recovery = await session.api.status().then(
-        (s) => s.recovered,
-        () => undefined,
-      )
-      reportRecovery(recovery)
-      return recovery ? { ...session, recovery } : session
-    }
+  // Give it a moment to open the queue before the link's own retries start counting.
+  await sleep(100)
+  let session: ServiceSession
+  try {
+    session = await ServiceLink.open({ context: () => ctx, openTimeoutMs: OPEN_TIMEOUT_MS })
+  } catch (err) {
+    if (!(err instanceof ServiceError && err.code === 'unavailable')) throw err
+    throw new ServiceError('unavailable', `The background owner did not start; see ${ctx.paths.logFile}`)
   }
-  throw new ServiceError('unavailable', `The background owner did not start; see ${ctx.paths.logFile}`)
+  // It opened the state just now: if that meant recovering a damaged file, say so here.
+  session.recovery = await session.api.status().then(
+    (s) => s.recovered,
+    () => undefined,
+  )
+  reportRecovery(session.recovery)
+  return session
 }

@@ -7,6 +7,7 @@ import { createAppBackend, type AppBackend } from '../core/app/app-backend'
 import { serviceSettingsFrom } from '../core/app/service-settings'
 import { defaultAppSettings } from '../core/app/settings-store'
 import type { OwnerContext } from '../core/service/owner/owner-runtime'
+import { ServiceLink } from '../core/service/owner/service-link'
 import { createLogger, type Logger } from '../core/service/persist/log'
 import { defaultStateDir, statePaths } from '../core/service/state-paths'
 import type { ApiHandlers, EventChannel, EventContract } from '../shared/api-contract'
@@ -16,7 +17,6 @@ import { createEventForwarder } from './ipc/event-forwarder'
 import { registerInvokeHandlers } from './ipc/register-invoke-handlers'
 import { ownTopFrameGuard } from './ipc/sender-guard'
 import { configPathFromArgv } from './launch-args'
-import { ServiceConnection } from './service-connection'
 import { ElectronSettingsStore } from './settings/electron-settings-store'
 import { taskbarProgressValue } from './shell/batch-summary'
 import { CompletionNotifier } from './shell/completion-notifier'
@@ -46,7 +46,7 @@ export interface DesktopAppOptions {
 export interface DesktopApp {
   readonly backend: AppBackend
   readonly handlers: ApiHandlers
-  readonly connection: ServiceConnection
+  readonly connection: ServiceLink
   readonly log: Logger
   window(): BrowserWindow | null
   showWindow(): void
@@ -78,10 +78,13 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       modelsRoots: [view.settings.modelsRoot],
     }
   }
-  const connection = await ServiceConnection.open({
-    ownerContext,
-    workerEntry: options.workerEntry,
-    launcher: options.launcher,
+  // The app owns its state folder, or is a client of the process that does and takes over when it goes;
+  // after 15 s of neither (a lock held by a process that does not serve) the window opens anyway.
+  const connection = await ServiceLink.open({
+    context: ownerContext,
+    own: { kind: 'app', workerEntry: options.workerEntry, launcher: options.launcher },
+    openTimeoutMs: 15_000,
+    keepTrying: true,
     log,
   })
 

@@ -1,22 +1,25 @@
-// Frames of the WebSocket that carries the Api contract to a browser (`modeldl serve --ui`). JSON text
-// frames only. The client numbers its calls; the server answers each with the same id.
-import type { ApiEnvelope, EventChannel, EventContract, InvokeChannel } from './api-contract'
+// The Api contract over the WebSocket of `modeldl serve --ui`: the shared envelope of
+// src/shared/wire-envelope.ts, one message per JSON text frame. A call's `method` is an invoke
+// channel and its one param the channel's request (none for a void request); an event is named by its
+// event channel and carries that channel's payload as `data`.
+import type { EventChannel, EventContract, InvokeChannel } from './api-contract'
+import type { WireEvent, WireRequest } from './wire-envelope'
 
-export interface InvokeFrame {
-  type: 'invoke'
-  id: number
-  channel: InvokeChannel
-  request?: unknown
-}
-
-export type ResultFrame = { type: 'result'; id: number } & ApiEnvelope<unknown>
+export type InvokeFrame = WireRequest<InvokeChannel>
 
 export type EventFrame = {
-  [C in EventChannel]: { type: 'event'; channel: C; payload: EventContract[C] }
+  [C in EventChannel]: WireEvent<C, EventContract[C]>
 }[EventChannel]
 
-export type ClientFrame = InvokeFrame
-export type ServerFrame = ResultFrame | EventFrame
+/** The frame of one invoke. */
+export function invokeFrame(id: number, channel: InvokeChannel, request?: unknown): InvokeFrame {
+  return request === undefined ? { id, method: channel } : { id, method: channel, params: [request] }
+}
+
+/** An event channel's payload as a frame. */
+export function eventFrame<C extends EventChannel>(channel: C, payload: EventContract[C]): EventFrame {
+  return { event: channel, data: payload } as EventFrame
+}
 
 /** The path the WebSocket is served on; the token travels as `?token=` on the upgrade request. */
 export const WS_PATH = '/api'

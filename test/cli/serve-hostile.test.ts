@@ -151,8 +151,7 @@ function invokeMany(
     const onMessage = (data: WebSocket.RawData): void => {
       const frame = JSON.parse(data.toString()) as Record<string, unknown>
       const id = frame['id']
-      if (frame['type'] !== 'result' || typeof id !== 'number' || id < firstId || id >= firstId + count)
-        return
+      if ('event' in frame || typeof id !== 'number' || id < firstId || id >= firstId + count) return
       results.set(id, frame)
       if (results.size === count) {
         ws.off('message', onMessage)
@@ -160,8 +159,7 @@ function invokeMany(
       }
     }
     ws.on('message', onMessage)
-    for (let id = firstId; id < firstId + count; id++)
-      ws.send(JSON.stringify({ type: 'invoke', id, channel }))
+    for (let id = firstId; id < firstId + count; id++) ws.send(JSON.stringify({ id, method: channel }))
   })
 }
 
@@ -172,9 +170,10 @@ async function expectStillServing(): Promise<void> {
   const ws = await openSocket()
   try {
     const [info] = (await invokeMany(ws, 1, 1, 'app:info')).values()
-    expect(info).toMatchObject({ ok: true, result: { ownerKind: 'serve' } })
+    expect(info).toMatchObject({ id: 1, result: { ownerKind: 'serve' } })
     const [list] = (await invokeMany(ws, 2, 1, 'downloads:list')).values()
-    expect(list).toMatchObject({ ok: true })
+    expect(list).toHaveProperty('result')
+    expect(list).not.toHaveProperty('error')
   } finally {
     ws.close()
   }
@@ -313,12 +312,12 @@ describe('modeldl serve: WebSocket frames it cannot accept', () => {
     const ws = await openSocket()
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
     const first = [...(await invokeMany(ws, 1, WS_INVOKE_BURST + 100)).values()]
-    const refused = first.filter((f) => f['ok'] === false)
+    const refused = first.filter((f) => 'error' in f)
     // A burst is served; of the rest, only what the refill allowed in the meantime (50 a second).
     expect(first.length - refused.length).toBeGreaterThanOrEqual(WS_INVOKE_BURST)
     expect(refused.length).toBeGreaterThan(50)
-    expect(refused[0]).toMatchObject({
-      ok: false,
+    expect(refused[0]).toEqual({
+      id: expect.any(Number),
       error: {
         code: 'bad_request',
         message: 'Too many requests: at most 50 per second from one window; slow down',
@@ -328,7 +327,7 @@ describe('modeldl serve: WebSocket frames it cannot accept', () => {
     await expectStillServing()
     // Far past the limit: disconnected.
     for (let id = 10_000; id < 10_000 + 2 * WS_INVOKE_BURST; id++) {
-      ws.send(JSON.stringify({ type: 'invoke', id, channel: 'app:info' }))
+      ws.send(JSON.stringify({ id, method: 'app:info' }))
     }
     expect(await closed).toBe(1008)
     await expectStillServing()

@@ -56,18 +56,18 @@ function openSocket(headers: Record<string, string>, query = ''): Promise<WebSoc
   })
 }
 
-/** Sends one invoke frame and waits for its result frame. */
+/** Sends one call frame ({id, method, params}) and waits for the answer with its id. */
 function invoke(ws: WebSocket, id: number, channel: string, req?: unknown): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {
       const frame = JSON.parse(data.toString()) as Record<string, unknown>
-      if (frame['type'] === 'result' && frame['id'] === id) {
+      if (frame['id'] === id && !('event' in frame)) {
         ws.off('message', onMessage)
         resolve(frame)
       }
     }
     ws.on('message', onMessage)
-    ws.send(JSON.stringify({ type: 'invoke', id, channel, ...(req === undefined ? {} : { request: req }) }))
+    ws.send(JSON.stringify({ id, method: channel, ...(req === undefined ? {} : { params: [req] }) }))
   })
 }
 
@@ -168,7 +168,7 @@ describe('modeldl serve: the Api over the WebSocket', () => {
     const ws = (await openSocket({ Cookie: cookie(), Origin: `http://127.0.0.1:${port}` })) as WebSocket
     try {
       const info = await invoke(ws, 1, 'app:info')
-      expect(info).toMatchObject({ ok: true, result: { shell: 'browser', ownerKind: 'serve' } })
+      expect(info).toMatchObject({ id: 1, result: { shell: 'browser', ownerKind: 'serve' } })
       expect((info['result'] as { capabilities: unknown }).capabilities).toEqual({
         dialogs: false,
         reveal: false,
@@ -176,23 +176,23 @@ describe('modeldl serve: the Api over the WebSocket', () => {
       })
 
       const relative = await invoke(ws, 2, 'config:open', { path: 'configs/models.json' })
-      expect(relative).toMatchObject({ ok: false, error: { code: 'bad_request' } })
+      expect(relative).toMatchObject({ id: 2, error: { code: 'bad_request' } })
       expect(JSON.stringify(relative)).toContain('path: must be an absolute path')
 
       const unknown = await invoke(ws, 3, 'shell:exec', { cmd: 'rm -rf /' })
       expect(unknown).toMatchObject({
-        ok: false,
+        id: 3,
         error: { code: 'bad_request', message: 'Unknown channel "shell:exec"' },
       })
 
       // Desktop-only channels say so, with what to do instead.
       const reveal = await invoke(ws, 4, 'shell:reveal', { id: '/tmp/x.safetensors' })
-      expect(reveal).toMatchObject({ ok: false, error: { code: 'unsupported' } })
+      expect(reveal).toMatchObject({ id: 4, error: { code: 'unsupported' } })
 
       const keys = await invoke(ws, 5, 'settings:update', {
         s3: { accessKeyId: 'AKIA…', secretAccessKey: 's' },
       })
-      expect(keys).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+      expect(keys).toMatchObject({ id: 5, error: { code: 'forbidden' } })
       expect(JSON.stringify(keys)).toContain('never stores keys')
     } finally {
       ws.close()

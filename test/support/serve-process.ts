@@ -62,22 +62,22 @@ export async function startServe(env: NodeJS.ProcessEnv, args: string[] = []): P
   }
 }
 
-/** One invoke over an open WebSocket, answered by its result frame. */
+/** One call over an open WebSocket ({id, method, params}), answered by the frame with its id. */
 export function invokeOver(
   ws: WebSocket,
   id: number,
   channel: string,
   request?: unknown,
-): Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }> {
+): Promise<{ id: number; result?: unknown; error?: { code: string; message: string } }> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData): void => {
       const frame = JSON.parse(data.toString()) as Record<string, unknown>
-      if (frame['type'] === 'result' && frame['id'] === id) {
+      if (frame['id'] === id && !('event' in frame)) {
         ws.off('message', onMessage)
         resolve(frame as never)
       }
     }
     ws.on('message', onMessage)
-    ws.send(JSON.stringify({ type: 'invoke', id, channel, ...(request === undefined ? {} : { request }) }))
+    ws.send(JSON.stringify({ id, method: channel, ...(request === undefined ? {} : { params: [request] }) }))
   })
 }

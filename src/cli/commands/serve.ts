@@ -4,13 +4,14 @@ import { parseArgs } from 'node:util'
 import { createAppBackend, type AppBackend } from '../../core/app/app-backend'
 import { serviceSettingsFrom } from '../../core/app/service-settings'
 import { FileSettingsStore } from '../../core/app/settings-store'
+import { ServiceLink } from '../../core/service/owner/service-link'
+import { OPEN_TIMEOUT_MS } from '../../core/service/owner/service-link-policy'
 import { defaultStateDir, statePaths } from '../../core/service/state-paths'
-import type { EventFrame } from '../../shared/ws-protocol'
+import { eventFrame, type EventFrame } from '../../shared/ws-protocol'
 import type { Entrypoints } from '../entrypoints'
 import { isLoopbackHost, newToken } from '../serve/access'
 import { findInstallRoot } from '../serve/install-root'
 import { startServeServer, type ServeServer } from '../serve/serve-server'
-import { ServeServiceLink } from '../serve/serve-service-link'
 import { UsageError } from '../usage-error'
 
 export const DEFAULT_SERVE_PORT = 8765
@@ -101,8 +102,9 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
     say(`unexpected error in ${where} (still serving): ${text.split(token).join('<token>')}`)
   }
   const onUncaught = (err: unknown): void => unexpected(err, 'serve')
-  const link = await ServeServiceLink.open(
-    () => {
+  // This process owns the queue, or attaches to the process that does and takes over when it goes.
+  const link = await ServiceLink.open({
+    context: () => {
       const { settings } = store.view()
       return {
         paths,
@@ -111,9 +113,10 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
         modelsRoots: [settings.modelsRoot],
       }
     },
-    entry.worker,
-    say,
-  )
+    own: { kind: 'serve', workerEntry: entry.worker },
+    openTimeoutMs: OPEN_TIMEOUT_MS,
+    log: { info: say, warn: say, error: (message, err) => say(`${message}: ${String(err)}`) },
+  })
 
   let backend: AppBackend | null = null
   let server: ServeServer | null = null
@@ -153,13 +156,9 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
     }
     const handlers = backend.handlers
     const greeting = async (): Promise<EventFrame[]> => [
-      { type: 'event', channel: 'settings:changed', payload: await handlers['settings:get']() },
-      { type: 'event', channel: 'config:changed', payload: await handlers['config:current']() },
-      {
-        type: 'event',
-        channel: 'downloads:changed',
-        payload: { ...(await handlers['downloads:snapshot']()), removed: [] },
-      },
+      eventFrame('settings:changed', await handlers['settings:get']()),
+      eventFrame('config:changed', await handlers['config:current']()),
+      eventFrame('downloads:changed', { ...(await handlers['downloads:snapshot']()), removed: [] }),
     ]
     server = await startServeServer({
       backend,

@@ -1,9 +1,10 @@
-// The Api contract over a WebSocket (src/shared/ws-protocol.ts): numbered invokes answered with
-// envelopes, events pushed to every client. The handlers are the gated ones (src/core/gate): they
-// validate each request themselves, so this door checks only the frame. A bad frame closes its own connection with the code that says why (1003
-// binary, 1007 invalid UTF-8 or not JSON, 1008 not an invoke or a flood, 1009 too big), never serve.
+// The Api contract over a WebSocket (src/shared/ws-protocol.ts: the envelope the local socket uses
+// too, one message per frame): numbered calls answered with their result or error, events pushed to
+// every client. The handlers are the gated ones (src/core/gate): they validate each request
+// themselves, so this door checks only the frame. A bad frame closes its own connection with the code
+// that says why (1003 binary, 1007 invalid UTF-8 or not JSON, 1008 not a request or a flood, 1009 too
+// big), never serve.
 import { WebSocket, type WebSocketServer } from 'ws'
-import { z } from 'zod'
 import {
   INVOKE_CHANNELS,
   type ApiErrorShape,
@@ -11,8 +12,14 @@ import {
   type EmitEvent,
   type InvokeChannel,
 } from '../../shared/api-contract'
-import { describeZodError } from '../../shared/service-schemas'
-import type { EventFrame, ResultFrame } from '../../shared/ws-protocol'
+import {
+  encodeMessage,
+  readRequest,
+  type WireFailure,
+  type WireRequest,
+  type WireResponse,
+} from '../../shared/wire-envelope'
+import { eventFrame, type EventFrame } from '../../shared/ws-protocol'
 import { toApiError } from '../../core/app/api-errors'
 import { WS_INVOKE_BURST, WS_INVOKES_PER_SECOND } from '../../shared/limits'
 
@@ -20,13 +27,6 @@ export interface BridgedBackend {
   handlers: ApiHandlers
   onEvent(emit: EmitEvent): () => void
 }
-
-const InvokeFrameSchema = z.object({
-  type: z.literal('invoke'),
-  id: z.number().int().nonnegative(),
-  channel: z.string(),
-  request: z.unknown().optional(),
-})
 
 /** Progress ticks are replaced by the next one: a client this far behind skips them, not the rest. */
 const SLOW_CLIENT_BYTES = 4 * 1024 * 1024
@@ -68,29 +68,26 @@ function isChannel(channel: string): channel is InvokeChannel {
   return (INVOKE_CHANNELS as readonly string[]).includes(channel)
 }
 
-/** Answers one invoke frame: the handler's result, or an error envelope with a code. */
-export async function answer(backend: BridgedBackend, data: unknown): Promise<ResultFrame | null> {
-  const frame = InvokeFrameSchema.safeParse(data)
-  if (!frame.success) {
-    const id = (data as { id?: unknown } | null)?.id
-    if (typeof id !== 'number') return null
-    return fail(id, { code: 'bad_request', message: `Not an invoke frame: ${describeZodError(frame.error)}` })
+/** Answers one call: the handler's result, or an error with a code. */
+export async function answer(backend: BridgedBackend, call: WireRequest): Promise<WireResponse> {
+  const { id, method, params = [] } = call
+  if (!isChannel(method)) return fail(id, { code: 'bad_request', message: `Unknown channel "${method}"` })
+  if (params.length > 1) {
+    return fail(id, { code: 'bad_request', message: 'A call carries at most one param: the request' })
   }
-  const { id, channel, request } = frame.data
-  if (!isChannel(channel)) return fail(id, { code: 'bad_request', message: `Unknown channel "${channel}"` })
   try {
     // The request's own checks (schema, paths, settings) are the gate's, in the handlers (src/core/gate).
-    const handler = backend.handlers[channel] as (r: unknown) => Promise<unknown>
-    const result = await handler(request)
-    // A void result leaves `result` out of the JSON: the client's unwrap hands on undefined, as it should.
-    return { type: 'result', id, ok: true, result }
+    const handler = backend.handlers[method] as (r: unknown) => Promise<unknown>
+    const result = await handler(params[0])
+    // A void result leaves `result` out of the JSON: the client hands on undefined, as it should.
+    return { id, result }
   } catch (err) {
     return fail(id, toApiError(err))
   }
 }
 
-function fail(id: number, error: ApiErrorShape): ResultFrame {
-  return { type: 'result', id, ok: false, error }
+function fail(id: number | null, error: ApiErrorShape): WireFailure {
+  return { id, error }
 }
 
 /**
@@ -113,7 +110,7 @@ export function bridgeWebSocket(
 
   const offEvents = backend.onEvent((channel, payload) => {
     try {
-      const frame = JSON.stringify({ type: 'event', channel, payload })
+      const frame = encodeMessage(eventFrame(channel, payload))
       for (const ws of wss.clients) {
         if (channel === 'downloads:progress' && ws.bufferedAmount > SLOW_CLIENT_BYTES) continue
         send(ws, frame)
@@ -139,39 +136,39 @@ export function bridgeWebSocket(
       ws.close(1008, FLOOD_CLOSE_REASON)
       return
     }
-    let data: unknown
-    try {
-      data = JSON.parse(raw.toString())
-    } catch {
+    const reading = readRequest(raw.toString())
+    if (!reading.ok && reading.problem === 'not-json') {
       ws.close(1007, 'Not JSON')
       return
     }
-    if (turn === 'refuse') {
-      const id = (data as { id?: unknown } | null)?.id
-      if (typeof id !== 'number') {
-        ws.close(1008, 'Not an invoke frame')
-        return
-      }
-      send(ws, JSON.stringify(fail(id, { code: 'bad_request', message: TOO_MANY_INVOKES })))
+    if (!reading.ok && reading.id === null) {
+      // Nothing to answer to: not a request at all.
+      ws.close(1008, 'Not a request frame')
       return
     }
-    answer(backend, data)
-      .then((frame) => {
-        if (frame) send(ws, JSON.stringify(frame))
-        else ws.close(1008, 'Not an invoke frame')
-      })
+    const id = reading.ok ? reading.request.id : reading.id
+    if (turn === 'refuse') {
+      send(ws, encodeMessage(fail(id, { code: 'bad_request', message: TOO_MANY_INVOKES })))
+      return
+    }
+    if (!reading.ok) {
+      send(
+        ws,
+        encodeMessage(
+          fail(id, { code: 'bad_request', message: 'Not a request: {id, method, params?: [request]}' }),
+        ),
+      )
+      return
+    }
+    answer(backend, reading.request)
+      .then((response) => send(ws, encodeMessage(response)))
       .catch((err: unknown) => {
-        // answer() turns a handler's failure into an envelope; this is a result that would not serialise.
+        // answer() turns a handler's failure into an error; this is a result that would not serialise.
         onError(err, 'answering an invoke')
-        const id = (data as { id?: unknown } | null)?.id
-        if (typeof id === 'number') {
-          send(
-            ws,
-            JSON.stringify(
-              fail(id, { code: 'internal', message: 'modeldl serve could not send this result' }),
-            ),
-          )
-        }
+        send(
+          ws,
+          encodeMessage(fail(id, { code: 'internal', message: 'modeldl serve could not send this result' })),
+        )
       })
   }
 
@@ -194,7 +191,7 @@ export function bridgeWebSocket(
       }
     })
     greeting()
-      .then((frames) => frames.forEach((f) => send(ws, JSON.stringify(f))))
+      .then((frames) => frames.forEach((f) => send(ws, encodeMessage(f))))
       .catch((err: unknown) => onError(err, 'the greeting of a new WebSocket client'))
   })
 

@@ -17,7 +17,7 @@ import {
   type TestConnectionRequest,
   type TestConnectionResult,
 } from '../../shared/api-contract'
-import type { DownloadServiceApi, ModelStatus, OwnerKind, ServiceEvent } from '../../shared/service-contract'
+import type { ModelStatus, OwnerKind, ServiceEvent } from '../../shared/service-contract'
 import type { AppSettings, SettingsPatch } from '../../shared/settings'
 import { DEFAULT_TUNING } from '../../shared/transfer'
 import { PathCache } from '../config/path-safety'
@@ -28,6 +28,7 @@ import { gatedHandlers } from '../gate/request-gate'
 import { ModelsWatcher } from '../scan/models-watcher'
 import { ScanError, scanSource } from '../scan/scan-source'
 import type { ServiceSettings } from '../service/download-service'
+import type { ServiceLink } from '../service/owner/service-link'
 import type { StatePaths } from '../service/state-paths'
 import { createS3Client } from '../transfer/s3-client'
 import { asApiError } from './api-errors'
@@ -40,13 +41,11 @@ import { connectionTarget, testConnection } from './test-connection'
 
 type Env = Record<string, string | undefined>
 
-export interface ServiceLink {
-  api: DownloadServiceApi
-  subscribe(listener: (e: ServiceEvent) => void): Promise<() => void> | (() => void)
-}
-
 export interface AppBackendDeps {
-  service: ServiceLink
+  /** A ServiceLink (src/core/service/owner/service-link.ts); a test may hand in the service itself. */
+  service: Pick<ServiceLink, 'api'> & {
+    subscribe(listener: (e: ServiceEvent) => void): Promise<() => void> | (() => void)
+  }
   /** Set when this process owns the service: settings changes are applied to it at once. */
   applyServiceSettings?: (settings: ServiceSettings) => void
   settings: SettingsStore

@@ -1,19 +1,23 @@
-// The client side of the local-socket door: the same DownloadServiceApi, called in another process.
+// The local socket seen from a process that does not own the state folder: one connection to the
+// owner, carrying DownloadServiceApi calls and its events. ServiceLink (service-link.ts) is what code
+// uses to reach the service; this is only the transport it uses when another process is the owner.
 import { createConnection, type Socket } from 'node:net'
 import { SERVICE_METHODS, type DownloadServiceApi, type ServiceEvent } from '../../../shared/service-contract'
+import { isWireEvent, isWireFailure, readReply } from '../../../shared/wire-envelope'
 import { LineSplitter } from './line-splitter'
 import { ServiceError, isServiceErrorCode } from './service-error'
-import {
-  MAX_RESPONSE_LINE_BYTES,
-  SUBSCRIBE,
-  UNSUBSCRIBE,
-  encodeLine,
-  ownerMessageSchema,
-} from './wire-protocol'
+import { MAX_RESPONSE_LINE_BYTES, SUBSCRIBE, UNSUBSCRIBE, encodeLine, toServiceEvent } from './wire-protocol'
 
-export interface ServiceClient extends DownloadServiceApi {
+export interface SocketTransport {
+  /** The owner's service, called over the socket. */
+  readonly api: DownloadServiceApi
   /** Events from the owner to this listener until the returned function is called. */
   subscribe(listener: (event: ServiceEvent) => void): Promise<() => void>
+  /**
+   * Settles once the connection is over, whoever ended it: the owner went away (its socket closed: the
+   * kernel closes it even when the owner is SIGKILLed), it sent something unreadable, or close().
+   */
+  readonly closed: Promise<ServiceError>
   /** Hangs up; calls still waiting reject with `unavailable`. */
   close(): void
 }
@@ -31,12 +35,12 @@ interface Pending {
 const NOTHING_ANSWERS = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'ECONNRESET', 'EPIPE'])
 
 /** Connects to the owner of a state folder; rejects with ServiceError `unavailable` when there is none. */
-export async function connectService(
+export async function connectSocket(
   socketPath: string,
   options: ConnectOptions = {},
-): Promise<ServiceClient> {
+): Promise<SocketTransport> {
   const socket = await openSocket(socketPath, options.timeoutMs ?? 5_000)
-  return new SocketServiceClient(socket, socketPath).api
+  return new SocketConnection(socket, socketPath)
 }
 
 function openSocket(socketPath: string, timeoutMs: number): Promise<Socket> {
@@ -65,8 +69,10 @@ function openSocket(socketPath: string, timeoutMs: number): Promise<Socket> {
   })
 }
 
-class SocketServiceClient {
-  readonly api: ServiceClient
+class SocketConnection implements SocketTransport {
+  readonly api: DownloadServiceApi
+  readonly closed: Promise<ServiceError>
+  private settleClosed: (reason: ServiceError) => void = () => {}
   private nextId = 1
   private readonly pending = new Map<number, Pending>()
   private readonly listeners = new Set<(event: ServiceEvent) => void>()
@@ -78,6 +84,7 @@ class SocketServiceClient {
     private readonly socket: Socket,
     private readonly socketPath: string,
   ) {
+    this.closed = new Promise((resolve) => (this.settleClosed = resolve))
     const splitter = new LineSplitter(
       MAX_RESPONSE_LINE_BYTES,
       (line) => this.onLine(line),
@@ -92,26 +99,16 @@ class SocketServiceClient {
 
     // Every contract method is the same request on the wire: build them from the contract's list, so a
     // method added there is callable here with no code of its own.
-    const methods = Object.fromEntries(
+    this.api = Object.fromEntries(
       SERVICE_METHODS.map((method) => [method, (...params: unknown[]) => this.request(method, params)]),
     ) as unknown as DownloadServiceApi
-    this.api = {
-      ...methods,
-      subscribe: (listener) => this.subscribe(listener),
-      close: () => this.shutdown(new ServiceError('unavailable', 'The client was closed')),
-    }
   }
 
-  private request(method: string, params?: unknown[]): Promise<unknown> {
-    if (this.closedBecause) return Promise.reject(this.closedBecause)
-    const id = this.nextId++
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
-      this.socket.write(encodeLine(params ? { id, method, params } : { id, method }))
-    })
+  close(): void {
+    this.shutdown(new ServiceError('unavailable', 'The client was closed'))
   }
 
-  private async subscribe(listener: (event: ServiceEvent) => void): Promise<() => void> {
+  async subscribe(listener: (event: ServiceEvent) => void): Promise<() => void> {
     this.listeners.add(listener)
     try {
       this.subscription ??= this.request(SUBSCRIBE).then(() => {})
@@ -129,38 +126,50 @@ class SocketServiceClient {
     }
   }
 
+  private request(method: string, params?: unknown[]): Promise<unknown> {
+    if (this.closedBecause) return Promise.reject(this.closedBecause)
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.socket.write(encodeLine(params ? { id, method, params } : { id, method }))
+    })
+  }
+
   private onLine(line: string): void {
-    let message
-    try {
-      message = ownerMessageSchema.parse(JSON.parse(line))
-    } catch {
+    const message = readReply(line)
+    if (!message) {
       this.shutdown(
         new ServiceError('internal', `The service at ${this.socketPath} sent an unreadable message`),
       )
       return
     }
-    if ('event' in message) {
-      for (const listener of this.listeners) {
-        try {
-          listener(message.event as ServiceEvent)
-        } catch (err) {
-          // Surface it as any listener error would, but not from here: the lines after it must still be read.
-          process.nextTick(() => {
-            throw err
-          })
-        }
-      }
+    if (isWireEvent(message)) {
+      const event = toServiceEvent(message)
+      if (event) this.deliver(event)
       return
     }
     if (message.id === null) return // the owner could not read one of our requests: never ours to match
     const pending = this.pending.get(message.id)
     if (!pending) return
     this.pending.delete(message.id)
-    if ('error' in message) {
+    if (isWireFailure(message)) {
       const { code, message: text } = message.error
       pending.reject(new ServiceError(isServiceErrorCode(code) ? code : 'internal', text))
     } else {
       pending.resolve(message.result)
+    }
+  }
+
+  private deliver(event: ServiceEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event)
+      } catch (err) {
+        // Surface it as any listener error would, but not from here: the lines after it must still be read.
+        process.nextTick(() => {
+          throw err
+        })
+      }
     }
   }
 
@@ -175,5 +184,6 @@ class SocketServiceClient {
     for (const pending of this.pending.values()) pending.reject(reason)
     this.pending.clear()
     this.listeners.clear()
+    this.settleClosed(reason)
   }
 }

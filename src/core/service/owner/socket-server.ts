@@ -8,6 +8,7 @@ import {
   type ServiceErrorShape,
   type ServiceEvent,
 } from '../../../shared/service-contract'
+import { readRequest, type WireResponse } from '../../../shared/wire-envelope'
 import { LineSplitter } from './line-splitter'
 import { ServiceError, toServiceErrorShape } from './service-error'
 import {
@@ -15,8 +16,7 @@ import {
   SUBSCRIBE,
   UNSUBSCRIBE,
   encodeLine,
-  requestSchema,
-  type WireResponse,
+  serviceEventMessage,
 } from './wire-protocol'
 
 /** What the server needs of the service's events: a subscription that can be undone. */
@@ -55,7 +55,7 @@ export async function serveService(
   let unsubscribeEvents: (() => void) | null = null
 
   const broadcast = (event: ServiceEvent): void => {
-    const line = encodeLine({ event })
+    const line = encodeLine(serviceEventMessage(event))
     for (const socket of subscribers) {
       if (!socket.writable) continue
       if (socket.writableLength > MAX_SUBSCRIBER_BACKLOG_BYTES) socket.destroy()
@@ -91,23 +91,16 @@ export async function serveService(
 
     const handleLine = async (line: string): Promise<void> => {
       if (line.trim() === '') return
-      let raw: unknown
-      try {
-        raw = JSON.parse(line)
-      } catch {
-        reply({ id: null, error: badRequest('Request is not valid JSON') })
+      const reading = readRequest(line)
+      if (!reading.ok) {
+        const message =
+          reading.problem === 'not-json'
+            ? 'Request is not valid JSON'
+            : 'Request must be {id, method, params: []}'
+        reply({ id: reading.id, error: badRequest(message) })
         return
       }
-      const parsed = requestSchema.safeParse(raw)
-      if (!parsed.success) {
-        const id = (raw as { id?: unknown } | null)?.id
-        reply({
-          id: typeof id === 'number' ? id : null,
-          error: badRequest('Request must be {id, method, params: []}'),
-        })
-        return
-      }
-      const { id, method, params = [] } = parsed.data
+      const { id, method, params = [] } = reading.request
       if (method === SUBSCRIBE) {
         subscribe(socket)
         reply({ id, result: null })

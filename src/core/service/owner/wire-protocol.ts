@@ -1,11 +1,9 @@
-// The local socket's framing: one JSON object per line, in both directions.
-//   client → owner   { id, method, params }            a DownloadServiceApi call
-//                    { id, method: 'subscribe' }       start receiving events on this connection
-//                    { id, method: 'unsubscribe' }     stop receiving them
-//   owner → client   { id, result } | { id, error }    the answer to request `id` (id null: unreadable request)
-//                    { event }                         a ServiceEvent, after subscribe
-import { z } from 'zod'
-import type { ServiceErrorShape, ServiceEvent } from '../../../shared/service-contract'
+// The local socket's framing: the shared envelope (src/shared/wire-envelope.ts), one message per line,
+// in both directions. Its method names are DownloadServiceApi's, plus two of the socket's own:
+//   { id, method: 'subscribe' }     start receiving events ({ event: ServiceEvent type, data }) here
+//   { id, method: 'unsubscribe' }   stop receiving them
+import type { ServiceEvent } from '../../../shared/service-contract'
+import { encodeMessage, type WireEvent, type WireMessage } from '../../../shared/wire-envelope'
 
 /** The longest request line the owner reads; past it the connection is answered and dropped. */
 export const MAX_REQUEST_LINE_BYTES = 16 * 1024 * 1024
@@ -19,27 +17,19 @@ export const MAX_RESPONSE_LINE_BYTES = 256 * 1024 * 1024
 export const SUBSCRIBE = 'subscribe'
 export const UNSUBSCRIBE = 'unsubscribe'
 
-export const requestSchema = z.object({
-  id: z.number().int().nonnegative(),
-  method: z.string(),
-  params: z.array(z.unknown()).optional(),
-})
+export function encodeLine(message: WireMessage): string {
+  return `${encodeMessage(message)}\n`
+}
 
-export type WireRequest = z.infer<typeof requestSchema>
+/** A ServiceEvent in the envelope: its type is the event's name. */
+export function serviceEventMessage(event: ServiceEvent): WireEvent {
+  return { event: event.type, data: event.data }
+}
 
-export type WireResponse =
-  { id: number | null; result?: unknown } | { id: number | null; error: ServiceErrorShape }
+const SERVICE_EVENT_TYPES: ReadonlySet<string> = new Set<ServiceEvent['type']>(['changed', 'progress'])
 
-export type WireEvent = { event: ServiceEvent }
-
-const errorShapeSchema = z.object({ code: z.string(), message: z.string() })
-
-export const ownerMessageSchema = z.union([
-  z.object({ event: z.object({ type: z.string() }).loose() }),
-  z.object({ id: z.number().nullable(), error: errorShapeSchema }),
-  z.object({ id: z.number().nullable(), result: z.unknown().optional() }),
-])
-
-export function encodeLine(message: WireRequest | WireResponse | WireEvent): string {
-  return `${JSON.stringify(message)}\n`
+/** The ServiceEvent an envelope carries; null for an event this client does not know (a newer owner's). */
+export function toServiceEvent(message: WireEvent): ServiceEvent | null {
+  if (!SERVICE_EVENT_TYPES.has(message.event)) return null
+  return { type: message.event, data: message.data } as ServiceEvent
 }

@@ -1,18 +1,18 @@
-// The window's Api over a WebSocket to `modeldl serve --ui` (frames of src/shared/ws-protocol.ts):
-// numbered invokes answered by envelopes, events by channel. Built from the contract's method maps,
+// The window's Api over a WebSocket to `modeldl serve --ui` (src/shared/ws-protocol.ts: the envelope
+// of src/shared/wire-envelope.ts, one per frame): numbered calls answered by id, events by channel. Built from the contract's method maps,
 // so a channel added there works here with no code of its own. Browser only: the global WebSocket.
 import {
   ApiError,
   EVENT_METHODS,
   INVOKE_METHODS,
-  unwrapEnvelope,
+  rejectionToApiError,
   type Api,
-  type ApiEnvelope,
   type EventChannel,
   type InvokeChannel,
   type Unsubscribe,
 } from '../../../shared/api-contract'
-import type { InvokeFrame, ServerFrame } from '../../../shared/ws-protocol'
+import { encodeMessage, isWireEvent, isWireFailure, readReply } from '../../../shared/wire-envelope'
+import { invokeFrame } from '../../../shared/ws-protocol'
 
 export type WebSocketApi = Api & {
   /** Hangs up for good: calls still waiting reject, no reconnect. */
@@ -25,6 +25,8 @@ export interface WebSocketApiOptions {
   maxBackoffMs?: number
   /** Where a throwing event listener is reported (it must not stop the other listeners). */
   onListenerError?: (error: unknown) => void
+  /** The WebSocket class (default: the browser's); a test in Node hands in the `ws` package's. */
+  WebSocket?: new (url: string) => WebSocket
 }
 
 interface Call {
@@ -40,6 +42,7 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
   const initialBackoff = options.initialBackoffMs ?? 250
   const maxBackoff = options.maxBackoffMs ?? 10_000
   const reportListenerError = options.onListenerError ?? ((error: unknown) => console.error(error))
+  const Socket = options.WebSocket ?? WebSocket
 
   let socket: WebSocket | null = null
   let reconnectTimer: ReturnType<typeof setTimeout> | null = null
@@ -54,7 +57,7 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
 
   function connect(): void {
     reconnectTimer = null
-    const ws = new WebSocket(url)
+    const ws = new Socket(url)
     socket = ws
     ws.addEventListener('open', () => {
       if (socket !== ws) return
@@ -74,30 +77,24 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
   }
 
   function receive(text: string): void {
-    let frame: ServerFrame
-    try {
-      frame = JSON.parse(text) as ServerFrame
-    } catch {
-      return
-    }
-    if (frame.type === 'result') {
-      const call = inFlight.get(frame.id)
-      if (!call) return
-      inFlight.delete(frame.id)
-      try {
-        call.resolve(unwrapEnvelope(frame as ApiEnvelope<unknown>))
-      } catch (err) {
-        call.reject(err instanceof ApiError ? err : new ApiError('internal', String(err)))
-      }
-    } else if (frame.type === 'event') {
-      for (const listener of [...(listeners.get(frame.channel) ?? [])]) {
+    const message = readReply(text)
+    if (!message) return
+    if (isWireEvent(message)) {
+      for (const listener of [...(listeners.get(message.event as EventChannel) ?? [])]) {
         try {
-          listener(frame.payload)
+          listener(message.data)
         } catch (err) {
           reportListenerError(err)
         }
       }
+      return
     }
+    if (message.id === null) return
+    const call = inFlight.get(message.id)
+    if (!call) return
+    inFlight.delete(message.id)
+    if (isWireFailure(message)) call.reject(rejectionToApiError(message.error))
+    else call.resolve(message.result)
   }
 
   function dropped(ws: WebSocket): void {
@@ -123,9 +120,7 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
     if (closed) return Promise.reject(new ApiError('unavailable', 'This connection was closed'))
     return new Promise((resolve, reject) => {
       const id = nextId++
-      const frame: InvokeFrame =
-        request === undefined ? { type: 'invoke', id, channel } : { type: 'invoke', id, channel, request }
-      const call: Call = { id, text: JSON.stringify(frame), resolve, reject }
+      const call: Call = { id, text: encodeMessage(invokeFrame(id, channel, request)), resolve, reject }
       if (socket && socket.readyState === OPEN) send(socket, call)
       else outbox.push(call)
     })

@@ -7,8 +7,13 @@ import type {
   ModelRecord,
   ModelSelector,
   MovePosition,
+  BatchProgress,
+  ProgressTick,
+  ServiceChange,
   ServiceEvent,
+  ServiceSnapshot,
   ServiceStatus,
+  StatusCounts,
 } from '../../../../src/shared/service-contract'
 import { ServiceError } from '../../../../src/core/service/owner/service-error'
 
@@ -28,8 +33,40 @@ export class FakeService implements DownloadServiceApi {
     return this.listeners.size
   }
 
+  /** One run of this fake, as a DownloadService's epoch is one run of one owner. */
+  readonly epoch = `fake-${Math.random().toString(36).slice(2)}`
+  revision = 0
+
   emit(event: ServiceEvent): void {
     for (const listener of this.listeners) listener(event)
+  }
+
+  /** The next change event of this run: its revision is one more than the last. */
+  changed(change: Partial<Omit<ServiceChange, 'epoch' | 'revision'>> = {}): ServiceEvent {
+    const event: ServiceEvent = {
+      type: 'changed',
+      data: {
+        records: [],
+        removed: [],
+        batch: emptyBatch(),
+        counts: zeroCounts(),
+        ...change,
+        epoch: this.epoch,
+        revision: ++this.revision,
+      },
+    }
+    this.emit(event)
+    return event
+  }
+
+  /** The next progress tick of this run. */
+  progress(models: ProgressTick['models'], batch: BatchProgress = emptyBatch()): ServiceEvent {
+    const event: ServiceEvent = {
+      type: 'progress',
+      data: { models, batch, epoch: this.epoch, revision: ++this.revision },
+    }
+    this.emit(event)
+    return event
   }
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
@@ -88,6 +125,19 @@ export class FakeService implements DownloadServiceApi {
     return [...this.records.values()]
   }
 
+  async snapshot(): Promise<ServiceSnapshot> {
+    this.calls.push({ method: 'snapshot', args: [] })
+    const records = [...this.records.values()]
+    return {
+      epoch: this.epoch,
+      revision: this.revision,
+      records,
+      queue: records.filter((r) => r.status === 'queued').map((r) => r.id),
+      batch: emptyBatch(),
+      counts: zeroCounts(),
+    }
+  }
+
   async status(): Promise<ServiceStatus> {
     this.calls.push({ method: 'status', args: [] })
     // Not a ServiceError: an accident inside the service, which must arrive as `internal`.
@@ -122,3 +172,21 @@ export const sampleEntry = (name: string) => ({
   localPath: `/models/loras/${name}`,
   expectedSize: 1234,
 })
+
+export function emptyBatch(): BatchProgress {
+  return {
+    batchId: null,
+    models: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+    bytesDone: 0,
+    bytesTotal: 0,
+    speedBps: 0,
+    etaSeconds: null,
+  }
+}
+
+export function zeroCounts(): StatusCounts {
+  return { queued: 0, progress: 0, paused: 0, completed: 0, failed: 0, cancelled: 0 }
+}

@@ -9,7 +9,7 @@ import {
   type ServiceEvent,
 } from '../../../../src/shared/service-contract'
 import { ServiceError } from '../../../../src/core/service/owner/service-error'
-import { connectService, type ServiceClient } from '../../../../src/core/service/owner/socket-client'
+import { connectSocket, type SocketTransport } from '../../../../src/core/service/owner/socket-client'
 import { serveService, type ServiceServer } from '../../../../src/core/service/owner/socket-server'
 import { MAX_REQUEST_LINE_BYTES } from '../../../../src/core/service/owner/wire-protocol'
 import { statePaths } from '../../../../src/core/service/state-paths'
@@ -38,8 +38,8 @@ async function start(): Promise<{ fake: FakeService; server: ServiceServer; sock
   return { fake, server, socketPath }
 }
 
-async function connect(socketPath: string): Promise<ServiceClient> {
-  const client = await connectService(socketPath, { timeoutMs: 5_000 })
+async function connect(socketPath: string): Promise<SocketTransport> {
+  const client = await connectSocket(socketPath, { timeoutMs: 5_000 })
   cleanups.push(() => client.close())
   return client
 }
@@ -84,7 +84,7 @@ describe('socket server and client', () => {
     if (process.platform !== 'win32') expect((await stat(socketPath)).mode & 0o777).toBe(0o600)
     const client = await connect(socketPath)
 
-    const enqueued = await client.enqueue({
+    const enqueued = await client.api.enqueue({
       entries: [sampleEntry('a.safetensors'), sampleEntry('b.safetensors')],
     })
     expect(enqueued).toEqual({
@@ -95,14 +95,14 @@ describe('socket server and client', () => {
       linked: [],
     })
     const [a, b] = enqueued.queued as [string, string]
-    expect(await client.pause({ ids: [a] })).toEqual([a])
-    expect(await client.resume({ ids: [a] })).toEqual([a])
-    expect(await client.cancel({ ids: [b] })).toEqual([b])
-    expect(await client.retry({ ids: [b] })).toEqual([b])
-    expect(await client.move(a, 'bottom')).toBeUndefined()
-    expect(await client.stopWorker({ force: true })).toBeUndefined()
-    expect(await client.startWorker()).toBeUndefined()
-    const listed = await client.list()
+    expect(await client.api.pause({ ids: [a] })).toEqual([a])
+    expect(await client.api.resume({ ids: [a] })).toEqual([a])
+    expect(await client.api.cancel({ ids: [b] })).toEqual([b])
+    expect(await client.api.retry({ ids: [b] })).toEqual([b])
+    expect(await client.api.move(a, 'bottom')).toBeUndefined()
+    expect(await client.api.stopWorker({ force: true })).toBeUndefined()
+    expect(await client.api.startWorker()).toBeUndefined()
+    const listed = await client.api.list()
     expect(listed).toEqual([...fake.records.values()])
     expect(listed.map((r) => r.status)).toEqual(['queued', 'queued'])
     expect(fake.calls.map((c) => c.method)).toEqual([
@@ -130,7 +130,7 @@ describe('socket server and client', () => {
     cleanups.push(() => server.close())
     const client = await connect(socketPath)
     for (const method of SERVICE_METHODS) {
-      const call = client[method] as (...args: unknown[]) => Promise<unknown>
+      const call = client.api[method] as (...args: unknown[]) => Promise<unknown>
       expect(await call({ ids: ['x'] }, 'top')).toEqual({ method, args: [{ ids: ['x'] }, 'top'] })
     }
   })
@@ -139,23 +139,23 @@ describe('socket server and client', () => {
     const { socketPath } = await start()
     const client = await connect(socketPath)
     const names = Array.from({ length: 20 }, (_, i) => `m${i}`)
-    const results = await Promise.all(names.map((n) => client.enqueue({ entries: [sampleEntry(n)] })))
+    const results = await Promise.all(names.map((n) => client.api.enqueue({ entries: [sampleEntry(n)] })))
     expect(results.map((r) => r.queued)).toEqual(names.map((n) => [`/models/loras/${n}`]))
   })
 
   it('a coded error keeps its code; any other error arrives as internal with its message', async () => {
     const { socketPath } = await start()
     const client = await connect(socketPath)
-    const notFound = await client.move('/nope', 'top').catch((err: unknown) => err)
+    const notFound = await client.api.move('/nope', 'top').catch((err: unknown) => err)
     expect(notFound).toBeInstanceOf(ServiceError)
     expect(notFound).toMatchObject({ code: 'not_found', message: 'No model /nope in the queue' })
-    await expect(client.cancel({ all: true })).rejects.toMatchObject({ code: 'bad_request' })
-    await expect(client.status()).rejects.toMatchObject({
+    await expect(client.api.cancel({ all: true })).rejects.toMatchObject({ code: 'bad_request' })
+    await expect(client.api.status()).rejects.toMatchObject({
       name: 'ServiceError',
       code: 'internal',
       message: 'status is broken in this fake',
     })
-    expect(await client.list()).toEqual([]) // the connection survives every error
+    expect(await client.api.list()).toEqual([]) // the connection survives every error
   })
 
   it('refuses methods outside the contract, and bad lines do not kill the server', async () => {
@@ -185,7 +185,7 @@ describe('socket server and client', () => {
 
     // The typed client on another connection never noticed.
     const client = await connect(socketPath)
-    expect(await client.list()).toEqual([])
+    expect(await client.api.list()).toEqual([])
   })
 
   it('answers an over-long line and drops that connection only', async () => {
@@ -200,7 +200,7 @@ describe('socket server and client', () => {
     expect(await lines()).toMatchObject({ id: null, error: { code: 'bad_request' } })
     await closed
     const client = await connect(socketPath)
-    expect(await client.list()).toEqual([])
+    expect(await client.api.list()).toEqual([])
   })
 
   it('pushes events to subscribers until they unsubscribe', async () => {
@@ -212,43 +212,26 @@ describe('socket server and client', () => {
     const stopToo = await watcher.subscribe((e) => seenToo.push(e))
     expect(fake.listenerCount).toBe(1)
 
-    const progress: ServiceEvent = {
-      type: 'progress',
-      data: {
-        models: [
-          {
-            id: '/m/a',
-            status: 'progress',
-            phase: 'fetching',
-            downloaded: 5,
-            totalSize: 10,
-            speedBps: 1,
-            etaSeconds: 5,
-          },
-        ],
-        batch: {
-          batchId: 'b1',
-          models: 1,
-          completed: 0,
-          failed: 0,
-          cancelled: 0,
-          bytesDone: 5,
-          bytesTotal: 10,
-          speedBps: 1,
-          etaSeconds: 5,
-        },
+    const progress = fake.progress([
+      {
+        id: '/m/a',
+        status: 'progress',
+        phase: 'fetching',
+        downloaded: 5,
+        totalSize: 10,
+        speedBps: 1,
+        etaSeconds: 5,
       },
-    }
-    const changed: ServiceEvent = { type: 'changed', data: { records: [], removed: ['/m/b'] } }
-    fake.emit(progress)
-    fake.emit(changed)
+    ])
+    const changed = fake.changed({ removed: ['/m/b'], queue: [] })
     await expect.poll(() => seen.length).toBe(2)
     expect(seen).toEqual([progress, changed])
     expect(seenToo).toEqual([progress, changed])
 
     stop()
-    fake.emit(changed)
+    const again = fake.changed()
     await expect.poll(() => seenToo.length).toBe(3)
+    expect(seenToo[2]).toEqual(again)
     expect(seen).toHaveLength(2)
     stopToo()
     await expect.poll(() => fake.listenerCount).toBe(0) // the last subscriber left: the server let go too
@@ -261,7 +244,7 @@ describe('socket server and client', () => {
     expect(fake.listenerCount).toBe(1)
     client.close()
     await expect.poll(() => fake.listenerCount).toBe(0)
-    await expect(client.list()).rejects.toMatchObject({ code: 'unavailable' })
+    await expect(client.api.list()).rejects.toMatchObject({ code: 'unavailable' })
   })
 
   it('pending calls fail as unavailable when the server closes', async () => {
@@ -269,14 +252,19 @@ describe('socket server and client', () => {
     const client = await connect(socketPath)
     const answer: { finish?: () => void } = {}
     fake.stopWorker = () => new Promise<void>((resolve) => (answer.finish = resolve))
-    const pending = client.stopWorker({ force: false })
+    const pending = client.api.stopWorker({ force: false })
     await expect.poll(() => answer.finish).toBeDefined() // the call reached the service, which has not answered
     await server.close()
     answer.finish?.()
     await expect(pending).rejects.toMatchObject({ code: 'unavailable' })
+    // The event a ServiceLink follows: the connection says it is over, with why.
+    await expect(client.closed).resolves.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('Lost the connection'),
+    })
     if (process.platform !== 'win32')
       await expect(lstat(socketPath)).rejects.toMatchObject({ code: 'ENOENT' })
-    await expect(connectService(socketPath)).rejects.toMatchObject({ code: 'unavailable' })
+    await expect(connectSocket(socketPath)).rejects.toMatchObject({ code: 'unavailable' })
   })
 
   it('serves a client in another process', async () => {
@@ -320,7 +308,7 @@ describe('starting and connecting', () => {
   it('connectService with no owner fails quickly as unavailable, saying no owner is running', async () => {
     const { socketPath } = statePaths(await temp.make('sock-'))
     const startedAt = Date.now()
-    const err = await connectService(socketPath).catch((e: unknown) => e)
+    const err = await connectSocket(socketPath).catch((e: unknown) => e)
     expect(Date.now() - startedAt).toBeLessThan(1_000)
     expect(err).toBeInstanceOf(ServiceError)
     expect(err).toMatchObject({
@@ -336,16 +324,16 @@ describe('starting and connecting', () => {
       const { socketPath } = statePaths(dir)
       await leaveDeadSocket(socketPath)
       await expect(lstat(socketPath)).resolves.toBeTruthy()
-      await expect(connectService(socketPath)).rejects.toMatchObject({ code: 'unavailable' })
+      await expect(connectSocket(socketPath)).rejects.toMatchObject({ code: 'unavailable' })
 
       const fake = new FakeService()
       const server = await serveService(fake, fake.events, socketPath)
       cleanups.push(() => server.close())
       const client = await connect(socketPath)
-      expect(await client.list()).toEqual([])
+      expect(await client.api.list()).toEqual([])
 
       await expect(serveService(fake, fake.events, socketPath)).rejects.toMatchObject({ code: 'unavailable' })
-      expect(await client.list()).toEqual([]) // the live one is untouched
+      expect(await client.api.list()).toEqual([]) // the live one is untouched
 
       const plain = join(dir, 'plain.sock')
       await writeFile(plain, 'not a socket')
