@@ -173,3 +173,51 @@ describe('FileSettingsStore (modeldl serve)', () => {
     await expect(FileSettingsStore.open(path, { env: {} })).rejects.toThrow(/not valid JSON/)
   })
 })
+
+describe('FileSettingsStore follows the file when another process writes it', () => {
+  const waitFor = async <T>(probe: () => T | undefined, ms = 3_000): Promise<T> => {
+    const deadline = Date.now() + ms
+    for (;;) {
+      const value = probe()
+      if (value !== undefined) return value
+      if (Date.now() > deadline) throw new Error('timed out')
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  }
+
+  it("tells its windows of another store's write, and keeps the settings in effect when the file is broken", async () => {
+    const dir = await temp.make('modeldl-settings-')
+    const path = join(dir, 'state', 'settings.json')
+    const warnings: string[] = []
+    const mine = await FileSettingsStore.open(path, {
+      env: {},
+      home: dir,
+      log: (_level, message) => warnings.push(message),
+    })
+    const other = await FileSettingsStore.open(path, { env: {}, home: dir, watch: false })
+    try {
+      const seen: SettingsView[] = []
+      mine.onChange((v) => seen.push(v))
+      const t0 = Date.now()
+      await other.update({ concurrency: 9, connectionsPerFile: 0 })
+      const view = await waitFor(() => seen.at(-1))
+      expect(Date.now() - t0).toBeLessThan(2_000)
+      expect(view.settings.concurrency).toBe(9)
+      expect(mine.serviceSettings()).toMatchObject({ concurrency: 9, maxConnections: 36 })
+      expect(seen).toHaveLength(1)
+
+      await writeFile(path, '{"concurrency": "nine"')
+      await waitFor(() => (warnings.length > 0 ? true : undefined))
+      expect(warnings[0]).toMatch(/settings\.json is not valid JSON .*settings in effect stay as they were/)
+      expect(mine.view().settings.concurrency).toBe(9)
+      expect(seen).toHaveLength(1)
+      // A window's save does not overwrite what the user is fixing by hand: it says why.
+      const refused = await rejection(mine.update({ concurrency: 2 }))
+      expect(refused.code).toBe('unavailable')
+      expect(refused.message).toMatch(/not valid JSON.*Nothing was saved/)
+    } finally {
+      mine.close()
+      other.close()
+    }
+  })
+})

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest'
 import { defaultAppSettings } from '../../../src/core/app/settings-store'
@@ -215,6 +215,20 @@ describe('ElectronSettingsStore: migration from layout 1', () => {
     expect(await fileText()).toBe(migrated)
   })
 
+  it('leaves an existing state folder settings.json as it is: the old app settings are not copied over it', async () => {
+    await mkdir(join(dir, 'state'))
+    await writeFile(stateFile(), JSON.stringify({ concurrency: 2 }))
+    await writeFile(
+      file(),
+      JSON.stringify({ ...layout1, __internal__: { migrations: { version: '1.0.0' } } }),
+    )
+    const store = await open()
+    expect(store.view().settings.concurrency).toBe(2)
+    expect(await stateJson()).toEqual({ concurrency: 2 })
+    expect(await fileJson()).not.toHaveProperty('settings')
+    expect(log.info).toHaveBeenCalledWith(expect.stringContaining('were not copied'))
+  })
+
   it('drops layout-1 values the new schema refuses and keeps the defaults for them', async () => {
     await writeFile(
       file(),
@@ -354,6 +368,27 @@ describe('ElectronSettingsStore: access keys', () => {
     expect((await fileJson())['keys']).toBeDefined()
     safeStorage.available = true
     expect((await open()).credentials()?.accessKeyId).toBe(ACCESS_KEY_ID)
+  })
+})
+
+describe('ElectronSettingsStore: the state folder shared with the CLI and serve', () => {
+  it('keeps keys out of the state folder, and shows a change another process made there', async () => {
+    const store = await open('linux', true)
+    await store.update({ ...withKeys, concurrency: 4 })
+    const shared = await readFile(stateFile(), 'utf8')
+    expect(shared).not.toContain(ACCESS_KEY_ID)
+    expect(JSON.parse(shared)).toEqual({ concurrency: 4 })
+
+    const seen: SettingsView[] = []
+    store.onChange((v) => seen.push(v))
+    // As `modeldl serve`'s window or a hand edit would: the whole file, renamed into place.
+    await writeFile(`${stateFile()}.tmp`, JSON.stringify({ concurrency: 6 }))
+    await rename(`${stateFile()}.tmp`, stateFile())
+    await expect.poll(() => seen.at(-1)?.settings.concurrency, { timeout: 3_000 }).toBe(6)
+    // The keys stay in use: they are the app's, not the file's.
+    expect(seen.at(-1)?.settings.s3).toMatchObject({ credentials: 'keys', accessKeyHint: 'AKIA…' })
+    expect(store.serviceSettings().s3).toMatchObject({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET })
+    expect(store.serviceSettings().concurrency).toBe(6)
   })
 })
 
