@@ -4,7 +4,6 @@
 import { join } from 'node:path'
 import { app, ipcMain, safeStorage, type BrowserWindow } from 'electron'
 import { createAppBackend, type AppBackend } from '../core/app/app-backend'
-import { serviceSettingsFrom } from '../core/app/service-settings'
 import { defaultAppSettings } from '../core/app/settings-store'
 import type { OwnerContext } from '../core/service/owner/owner-runtime'
 import { ServiceLink } from '../core/service/owner/service-link'
@@ -61,21 +60,25 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
   const log = createLogger(join(app.getPath('logs'), 'main.log'), { console: !app.isPackaged })
   log.info(`Model Downloader ${app.getVersion()} starting (pid ${process.pid})`)
 
+  const paths = statePaths(defaultStateDir(env, platform), env, platform)
+  // The state folder's settings.json, as the CLI and `modeldl serve` read it; only the keys stay here.
   const settings = await ElectronSettingsStore.open({
     safeStorage,
     defaults: defaultAppSettings(env),
     cwd: app.getPath('userData'),
+    settingsFile: paths.settingsFile,
+    env,
     platform,
     log,
   })
-  const paths = statePaths(defaultStateDir(env, platform), env, platform)
   const ownerContext = (): OwnerContext => {
-    const view = settings.view()
+    const service = settings.serviceSettings()
     return {
       paths,
       env,
-      settings: serviceSettingsFrom(view.settings, settings.credentials(), env),
-      modelsRoots: [view.settings.modelsRoot],
+      settings: service,
+      modelsRoots: service.modelsRoots ?? [settings.view().settings.modelsRoot],
+      credentials: () => settings.credentials(),
     }
   }
   // The app owns its state folder, or is a client of the process that does and takes over when it goes;
@@ -244,6 +247,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       unregister()
       await backend.close().catch((err: unknown) => log.error('Closing the backend failed', err))
       await connection.close().catch((err: unknown) => log.error('Closing the service failed', err))
+      settings.close()
       notifications.dispose()
       tray?.destroy()
       tray = null

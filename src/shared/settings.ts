@@ -1,6 +1,6 @@
-// The user's settings, as the window edits them and as both the app (electron-store) and the CLI
-// (`<state dir>/settings.json`) keep them. Secrets are never part of what is read back: only whether
-// keys are stored.
+// The user's settings, as the window edits them. Every door keeps them in `<state dir>/settings.json`
+// (the app keeps only its encrypted keys apart, in electron-store). Secrets are never part of what is
+// read back: only whether keys are stored.
 import { z } from 'zod'
 
 /** File types the scanner treats as models unless "show every object" is on. */
@@ -57,8 +57,18 @@ export interface AppSettings {
 /** What the window gets: the settings plus what this machine can do with secrets. */
 export interface SettingsView {
   settings: AppSettings
-  /** Keys can be stored only where the OS keychain backs safeStorage; else `reason` says why not. */
-  keyStorage: { available: boolean; reason?: string }
+  /**
+   * Keys can be stored only where the OS keychain backs safeStorage; else `reason` says why not.
+   * `scope` says who uses stored keys: only the app's own service, never another process that owns
+   * the queue (that one uses its AWS credential chain).
+   */
+  keyStorage: { available: boolean; reason?: string; scope?: string }
+  /**
+   * Fields in effect from elsewhere than `<state dir>/settings.json`, and from where: `{'s3.profile':
+   * 'AWS_PROFILE', modelsRoot: 'a command-line flag'}`. A change to such a field is saved in the file
+   * but takes effect only where that variable or flag is not set.
+   */
+  overriddenBy?: Record<string, string>
 }
 
 // z.url() alone takes "minio:9000" as a URL with the scheme "minio:": insist on http(s)://.

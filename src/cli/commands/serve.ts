@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createAppBackend, type AppBackend } from '../../core/app/app-backend'
-import { serviceSettingsFrom } from '../../core/app/service-settings'
 import { FileSettingsStore } from '../../core/app/settings-store'
 import { ServiceLink } from '../../core/service/owner/service-link'
 import { OPEN_TIMEOUT_MS } from '../../core/service/owner/service-link-policy'
@@ -81,17 +80,21 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
     }
   }
   const paths = statePaths(values.home ? resolve(values.home) : defaultStateDir(env), env)
+  const say = (message: string): void => console.error(`modeldl serve: ${message}`)
+  const settingsOverrides = values['models-root'] ? { modelsRoot: resolve(values['models-root']) } : undefined
   let store: FileSettingsStore
   try {
+    // The state folder's settings.json through the one loader; followed, so a change made by another
+    // process reaches this window.
     store = await FileSettingsStore.open(paths.settingsFile, {
       env,
-      ...(values['models-root'] ? { overrides: { modelsRoot: resolve(values['models-root']) } } : {}),
+      ...(settingsOverrides ? { overrides: settingsOverrides } : {}),
+      log: (level, message) => say(`${level}: ${message}`),
     })
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
 
-  const say = (message: string): void => console.error(`modeldl serve: ${message}`)
   const token = newToken()
   /**
    * A fault of ours, met while serving: logged (with the token blanked out, wherever it appears) and
@@ -104,15 +107,13 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
   const onUncaught = (err: unknown): void => unexpected(err, 'serve')
   // This process owns the queue, or attaches to the process that does and takes over when it goes.
   const link = await ServiceLink.open({
-    context: () => {
-      const { settings } = store.view()
-      return {
-        paths,
-        env,
-        settings: serviceSettingsFrom(settings, store.credentials(), env),
-        modelsRoots: [settings.modelsRoot],
-      }
-    },
+    context: () => ({
+      paths,
+      env,
+      settings: store.serviceSettings(),
+      modelsRoots: store.current().modelsRoots,
+      ...(settingsOverrides ? { settingsOverrides } : {}),
+    }),
     own: { kind: 'serve', workerEntry: entry.worker },
     openTimeoutMs: OPEN_TIMEOUT_MS,
     log: { info: say, warn: say, error: (message, err) => say(`${message}: ${String(err)}`) },
@@ -128,6 +129,7 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
       await server?.close()
       await backend?.close()
       await link.close()
+      store.close()
     })())
 
   try {

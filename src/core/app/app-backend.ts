@@ -35,7 +35,7 @@ import { asApiError } from './api-errors'
 import { configOptions, loadConfigFile, loadConfigText, loadSampleConfig, statModels } from './loaded-config'
 import { LocalStateTracker } from './local-tracker'
 import { RecentConfigs } from './recent-configs'
-import { s3SettingsFrom, serviceSettingsFrom } from './service-settings'
+import { s3SettingsFrom } from './service-settings'
 import { applySettingsPatch, parseSettingsPatch, type SettingsStore } from './settings-store'
 import { connectionTarget, testConnection } from './test-connection'
 
@@ -135,7 +135,8 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
   // ---- settings -------------------------------------------------------------------------------------
   let watchedRoot = deps.settings.view().settings.modelsRoot
   const offSettings = deps.settings.onChange((view) => {
-    deps.applyServiceSettings?.(serviceSettingsFrom(view.settings, deps.settings.credentials(), env))
+    // At once in this process when it owns the queue; an owner elsewhere re-reads settings.json itself.
+    deps.applyServiceSettings?.(deps.settings.serviceSettings())
     emit('settings:changed', view)
     if (view.settings.modelsRoot !== watchedRoot) {
       watchedRoot = view.settings.modelsRoot

@@ -1,7 +1,7 @@
 import type { AppSettings } from '../../shared/settings'
 import { DEFAULT_TUNING, type S3Settings } from '../../shared/transfer'
 import { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from '../service/download-service'
-import type { StoredCredentials } from './settings-store'
+import type { StoredCredentials } from './settings-patch'
 
 type Env = Record<string, string | undefined>
 
@@ -28,13 +28,16 @@ export function s3SettingsFrom(
 }
 
 /**
- * What the DownloadService runs with, from what the user set. The connection budget grows with the
- * concurrency so that a concurrency the user chose is never silently cut by the default budget.
+ * What the DownloadService runs with, from what is in effect (settings-loader.ts says how a file, the
+ * environment and flags make that). The connection budget grows with the concurrency so that a
+ * concurrency the user chose is never silently cut by the default budget. `modelsRoots` defaults to
+ * the models root alone; the loader passes every root of the state folder's settings.
  */
 export function serviceSettingsFrom(
   settings: AppSettings,
   credentials: StoredCredentials | undefined,
   env: Env = process.env,
+  modelsRoots: string[] = [settings.modelsRoot],
 ): ServiceSettings {
   const perJob = settings.connectionsPerFile > 0 ? settings.connectionsPerFile : AUTO_CONNECTIONS
   return {
@@ -42,7 +45,7 @@ export function serviceSettingsFrom(
     concurrency: settings.concurrency,
     maxConnections: Math.max(DEFAULT_SERVICE_SETTINGS.maxConnections, settings.concurrency * perJob),
     compressedSiblings: settings.compressedSiblings,
-    modelsRoots: [settings.modelsRoot],
+    modelsRoots: [...modelsRoots],
     s3: s3SettingsFrom(settings, credentials, env),
     tuning: {
       ...DEFAULT_TUNING,

@@ -1,15 +1,17 @@
-// What the app's settings file (electron-store, `settings.json` in the app's user-data folder) holds,
-// as a JSON Schema electron-store validates every read and write against, and the migrations that
-// bring an older file up to it. The schema is derived from the shared patch schema so that what the
-// window may write and what the store accepts cannot drift apart.
+// What the app's electron-store file (`settings.json` in the app's user-data folder) holds: since
+// layout 3 only what concerns access keys (the keys, encrypted by safeStorage, whether to use them and
+// a hint of which they are). Every other setting lives in the state folder's settings.json, shared
+// with the CLI and `modeldl serve`. The JSON Schema electron-store validates every read and write
+// against, and the migrations that bring an older file up to it.
 import { isAbsolute, normalize, resolve } from 'node:path'
 import { z } from 'zod'
 import { S3SettingsPatchSchema, SettingsPatchSchema, type AppSettings } from '../../shared/settings'
 
 /** The layout version of the file. Bump it and add a migration when the layout changes. */
-export const SETTINGS_LAYOUT_VERSION = 2
+export const SETTINGS_LAYOUT_VERSION = 3
 /** electron-store orders migrations by semver: layout N is version `N.0.0`. */
 export const SETTINGS_LAYOUT_SEMVER = `${SETTINGS_LAYOUT_VERSION}.0.0`
+const LAYOUT_2_SEMVER = '2.0.0'
 
 export const StoredS3SettingsSchema = S3SettingsPatchSchema.omit({
   accessKeyId: true,
@@ -19,6 +21,7 @@ export const StoredS3SettingsSchema = S3SettingsPatchSchema.omit({
   .required()
   .extend({ accessKeyHint: z.string().max(16) })
 
+/** Layout 2's `settings` (every setting): read once at open and moved to the state folder's file. */
 export const StoredAppSettingsSchema = SettingsPatchSchema.omit({ s3: true })
   .required()
   .extend({ s3: StoredS3SettingsSchema }) satisfies z.ZodType<AppSettings>
@@ -28,9 +31,15 @@ export const EncryptedKeysSchema = z
   .object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) })
   .strict()
 
+export const CredentialsModeSchema = z.enum(['chain', 'keys'])
+export const AccessKeyHintSchema = z.string().max(16)
+
 export interface StoredLayout {
-  settings: AppSettings
+  /** Only in a file from before layout 3, until it has been moved to the state folder. */
+  settings?: AppSettings
   keys?: z.infer<typeof EncryptedKeysSchema>
+  credentials?: z.infer<typeof CredentialsModeSchema>
+  accessKeyHint?: string
 }
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
@@ -40,7 +49,20 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
 
 /** electron-store's `schema` option: one JSON Schema per top-level key. */
 export function storeSchema(): Record<keyof StoredLayout, Record<string, unknown>> {
-  return { settings: jsonSchema(StoredAppSettingsSchema), keys: jsonSchema(EncryptedKeysSchema) }
+  return {
+    settings: jsonSchema(StoredAppSettingsSchema),
+    keys: jsonSchema(EncryptedKeysSchema),
+    credentials: jsonSchema(CredentialsModeSchema),
+    accessKeyHint: jsonSchema(AccessKeyHintSchema),
+  }
+}
+
+/** electron-store's `migrations` option. */
+export function storeMigrations(defaults: AppSettings): Record<string, (store: MigratableStore) => void> {
+  return {
+    [LAYOUT_2_SEMVER]: (store) => migrateToLayout2(store, defaults),
+    [SETTINGS_LAYOUT_SEMVER]: (store) => migrateToLayout3(store),
+  }
 }
 
 /** The part of electron-store a migration uses. */
@@ -49,6 +71,18 @@ export interface MigratableStore {
   set(key: string, value: unknown): void
   has(key: string): boolean
   delete(key: string): void
+}
+
+/**
+ * Layout 2 → 3: the keys' mode and hint leave `settings` for the top level, where they stay. The rest
+ * of `settings` is left for ElectronSettingsStore.open to move to the state folder's settings.json
+ * (a file write, which a synchronous migration cannot do), after which `settings` is deleted.
+ */
+export function migrateToLayout3(store: MigratableStore): void {
+  const settings = StoredAppSettingsSchema.safeParse(store.get('settings'))
+  if (!settings.success) return
+  store.set('credentials', settings.data.s3.credentials)
+  store.set('accessKeyHint', settings.data.s3.accessKeyHint)
 }
 
 /** Layout 1 kept the settings flat at the top level, under the names of the CLI's settings.json. */
@@ -75,7 +109,7 @@ const MiB = 1024 * 1024
  * Layout 1 → 2: the flat fields move into `settings` (the window's AppSettings shape), the part size
  * goes from bytes to MiB, the first of `modelsRoots` becomes `modelsRoot`. Values that do not fit the
  * new schema are dropped (the default stays) rather than failing the whole file. A file already in
- * layout 2 (a fresh store gets the defaults first) passes unchanged.
+ * layout 2 passes unchanged.
  */
 export function migrateToLayout2(store: MigratableStore, defaults: AppSettings): void {
   const old: Record<string, unknown> = {}

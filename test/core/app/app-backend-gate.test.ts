@@ -48,7 +48,10 @@ describe('the window backend refuses what the models root does not allow', () =>
     const stateDir = join(work, 'state')
     svc = await openService(s3, stateDir, root)
     const service = svc
-    const env = { MODELDL_MODELS_ROOT: root }
+    // The root comes from settings.json, which a window may change (MODELDL_MODELS_ROOT would win over it).
+    await mkdir(stateDir, { recursive: true })
+    await writeFile(join(stateDir, 'settings.json'), JSON.stringify({ modelsRoots: [root] }))
+    const env = {}
     backend = await createAppBackend({
       service: { api: service, subscribe: (l) => service.on(l) },
       applyServiceSettings: (s) => service.applySettings({ ...s, s3: { ...s.s3, ...TEST_CREDENTIALS } }),

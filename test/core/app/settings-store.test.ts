@@ -84,7 +84,10 @@ describe('FileSettingsStore (modeldl serve)', () => {
     // The other commands read the same file.
     const ctx = await cliContext({ home: dir }, {})
     expect(ctx.settings.concurrency).toBe(5)
-    expect(ctx.settings.maxConnections).toBe(64)
+    // The budget follows the concurrency (5 × 4 automatic connections), as in serve and the app; an old
+    // file's maxConnections is kept in the file but not used.
+    expect(ctx.settings.maxConnections).toBe(20)
+    expect(ctx.settings).toEqual(store.serviceSettings())
     expect(ctx.settings.tuning.partSize).toBe(16 * MiB)
     expect(ctx.modelsRoots).toEqual([root])
     expect(ctx.defaultBucket).toBe('models')
@@ -135,12 +138,20 @@ describe('FileSettingsStore (modeldl serve)', () => {
       networkVolume: join(dir, 'nv'),
       modelsRoot: join(dir, 'nv', 'ComfyUI', 'models'),
     })
+    // The window is told which fields come from elsewhere than the file.
+    expect(store.view().overriddenBy).toEqual({
+      's3.endpoint': 'AWS_ENDPOINT_URL_S3',
+      's3.bucket': 'AWS_BUCKET_NAME',
+      networkVolume: 'NETWORK_VOLUME',
+    })
     const flagged = await FileSettingsStore.open(path, {
       env,
       home: dir,
       overrides: { modelsRoot: '/srv/models' },
     })
     expect(flagged.view().settings.modelsRoot).toBe('/srv/models')
+    expect(flagged.view().overriddenBy).toMatchObject({ modelsRoot: 'a command-line flag' })
+    expect(flagged.serviceSettings().modelsRoots).toEqual(['/srv/models'])
     // Only patched fields are written: the variables' values never end up in the file.
     await store.update({ concurrency: 4 })
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({
@@ -155,9 +166,58 @@ describe('FileSettingsStore (modeldl serve)', () => {
     const path = join(dir, 'settings.json')
     await writeFile(path, '{"concurrency": 0}')
     await expect(FileSettingsStore.open(path, { env: {} })).rejects.toThrow(
-      /settings\.json is not valid: concurrency/,
+      `The settings file ${path} is not valid: "concurrency" should be at least 1, but is 0. ` +
+        'Fix or remove that setting.',
     )
     await writeFile(path, '{oops')
     await expect(FileSettingsStore.open(path, { env: {} })).rejects.toThrow(/not valid JSON/)
+  })
+})
+
+describe('FileSettingsStore follows the file when another process writes it', () => {
+  const waitFor = async <T>(probe: () => T | undefined, ms = 3_000): Promise<T> => {
+    const deadline = Date.now() + ms
+    for (;;) {
+      const value = probe()
+      if (value !== undefined) return value
+      if (Date.now() > deadline) throw new Error('timed out')
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  }
+
+  it("tells its windows of another store's write, and keeps the settings in effect when the file is broken", async () => {
+    const dir = await temp.make('modeldl-settings-')
+    const path = join(dir, 'state', 'settings.json')
+    const warnings: string[] = []
+    const mine = await FileSettingsStore.open(path, {
+      env: {},
+      home: dir,
+      log: (_level, message) => warnings.push(message),
+    })
+    const other = await FileSettingsStore.open(path, { env: {}, home: dir, watch: false })
+    try {
+      const seen: SettingsView[] = []
+      mine.onChange((v) => seen.push(v))
+      const t0 = Date.now()
+      await other.update({ concurrency: 9, connectionsPerFile: 0 })
+      const view = await waitFor(() => seen.at(-1))
+      expect(Date.now() - t0).toBeLessThan(2_000)
+      expect(view.settings.concurrency).toBe(9)
+      expect(mine.serviceSettings()).toMatchObject({ concurrency: 9, maxConnections: 36 })
+      expect(seen).toHaveLength(1)
+
+      await writeFile(path, '{"concurrency": "nine"')
+      await waitFor(() => (warnings.length > 0 ? true : undefined))
+      expect(warnings[0]).toMatch(/settings\.json is not valid JSON .*settings in effect stay as they were/)
+      expect(mine.view().settings.concurrency).toBe(9)
+      expect(seen).toHaveLength(1)
+      // A window's save does not overwrite what the user is fixing by hand: it says why.
+      const refused = await rejection(mine.update({ concurrency: 2 }))
+      expect(refused.code).toBe('unavailable')
+      expect(refused.message).toMatch(/not valid JSON.*Nothing was saved/)
+    } finally {
+      mine.close()
+      other.close()
+    }
   })
 })

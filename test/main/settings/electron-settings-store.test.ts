@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest'
 import { defaultAppSettings } from '../../../src/core/app/settings-store'
@@ -33,21 +33,44 @@ beforeEach(async () => {
 })
 afterEach(() => temp.cleanup())
 
-const open = (platform: NodeJS.Platform = 'linux') =>
-  ElectronSettingsStore.open({ safeStorage, defaults: DEFAULTS, cwd: dir, platform, log })
+const stores: ElectronSettingsStore[] = []
+afterEach(() => stores.splice(0).forEach((s) => s.close()))
+const open = async (platform: NodeJS.Platform = 'linux', watch = false) => {
+  const store = await ElectronSettingsStore.open({
+    safeStorage,
+    defaults: DEFAULTS,
+    cwd: dir,
+    settingsFile: stateFile(),
+    env: {},
+    home: '/home/me',
+    watch,
+    platform,
+    log,
+  })
+  stores.push(store)
+  return store
+}
+/** The app's electron-store file: only what concerns keys. */
 const file = () => join(dir, 'settings.json')
+/** The state folder's settings.json: every other setting, shared with the CLI and serve. */
+const stateFile = () => join(dir, 'state', 'settings.json')
+const stateJson = async () => JSON.parse(await readFile(stateFile(), 'utf8')) as Record<string, unknown>
 const fileText = () => readFile(file(), 'utf8')
 const fileJson = async () => JSON.parse(await fileText()) as Record<string, unknown>
 
 const withKeys = { s3: { credentials: 'keys' as const, accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET } }
 
 describe('ElectronSettingsStore: file, schema, patches', () => {
-  it('starts from the defaults and writes the current layout version', async () => {
+  it('starts from the defaults, keeps no settings but keys in its own file, and writes the layout version', async () => {
     const store = await open()
     expect(store.path).toBe(file())
-    expect(store.view()).toEqual({ settings: DEFAULTS, keyStorage: { available: true } })
+    expect(store.settingsFile).toBe(stateFile())
+    expect(store.view()).toEqual({
+      settings: DEFAULTS,
+      keyStorage: { available: true, scope: expect.stringContaining('its own AWS credential chain') },
+    })
     const json = await fileJson()
-    expect(json['settings']).toEqual(DEFAULTS)
+    expect(json).not.toHaveProperty('settings')
     expect(json['__internal__']).toEqual({ migrations: { version: SETTINGS_LAYOUT_SEMVER } })
   })
 
@@ -62,7 +85,9 @@ describe('ElectronSettingsStore: file, schema, patches', () => {
       s3: { bucket: 'my-models' },
     })
     expect(seen).toEqual([view])
-    expect((await fileJson())['settings']).toMatchObject({ concurrency: 5, s3: { bucket: 'my-models' } })
+    // In the state folder's file, in the format every modeldl command reads; not in the app's own.
+    expect(await stateJson()).toEqual({ concurrency: 5, bucket: 'my-models', modelsRoots: ['/data/m'] })
+    expect(await fileJson()).not.toHaveProperty('settings')
     off()
     await store.update({ concurrency: 6 })
     expect(seen).toHaveLength(1)
@@ -81,6 +106,7 @@ describe('ElectronSettingsStore: file, schema, patches', () => {
     const bucket = await rejection(store.update({ s3: { bucket: 'Not_A_Bucket' } }))
     expect(bucket.message).toContain('s3.bucket: must be a bucket name')
     expect(await fileText()).toBe(before)
+    await expect(readFile(stateFile())).rejects.toMatchObject({ code: 'ENOENT' })
     expect(store.view().settings).toEqual(DEFAULTS)
   })
 
@@ -114,7 +140,7 @@ describe('ElectronSettingsStore: file, schema, patches', () => {
 
   it('has a JSON Schema for each top-level key that rejects a bad value', () => {
     const schema = storeSchema()
-    expect(Object.keys(schema).sort()).toEqual(['keys', 'settings'])
+    expect(Object.keys(schema).sort()).toEqual(['accessKeyHint', 'credentials', 'keys', 'settings'])
     expect(schema.settings).toMatchObject({ type: 'object', additionalProperties: false })
     expect(schema.keys).toMatchObject({ required: ['accessKeyId', 'secretAccessKey'] })
   })
@@ -164,13 +190,43 @@ describe('ElectronSettingsStore: migration from layout 1', () => {
       notifications: false,
     })
     const json = await fileJson()
-    expect(Object.keys(json).sort()).toEqual(['__internal__', 'settings'])
-    expect(json['__internal__']).toEqual({ migrations: { version: '2.0.0' } })
+    expect(Object.keys(json).sort()).toEqual(['__internal__', 'accessKeyHint', 'credentials'])
+    expect(json['__internal__']).toEqual({ migrations: { version: SETTINGS_LAYOUT_SEMVER } })
     expect(log.info).toHaveBeenCalledWith(expect.stringContaining('to 2.0.0'))
+    // Only what differs from the defaults moved to the state folder.
+    expect(await stateJson()).toEqual({
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-west-1',
+      bucket: 'my-models',
+      profile: 'work',
+      forcePathStyle: false,
+      networkVolume: '/workspace',
+      modelsRoots: ['/data/models'],
+      concurrency: 5,
+      connectionsPerFile: 4,
+      partSize: 128 * 1024 * 1024,
+      bandwidthLimitBps: 10_000_000,
+      compressedSiblings: true,
+      notifications: false,
+    })
     // Migrated once: a second open leaves the file as it is.
     const migrated = await fileText()
     await open()
     expect(await fileText()).toBe(migrated)
+  })
+
+  it('leaves an existing state folder settings.json as it is: the old app settings are not copied over it', async () => {
+    await mkdir(join(dir, 'state'))
+    await writeFile(stateFile(), JSON.stringify({ concurrency: 2 }))
+    await writeFile(
+      file(),
+      JSON.stringify({ ...layout1, __internal__: { migrations: { version: '1.0.0' } } }),
+    )
+    const store = await open()
+    expect(store.view().settings.concurrency).toBe(2)
+    expect(await stateJson()).toEqual({ concurrency: 2 })
+    expect(await fileJson()).not.toHaveProperty('settings')
+    expect(log.info).toHaveBeenCalledWith(expect.stringContaining('were not copied'))
   })
 
   it('drops layout-1 values the new schema refuses and keeps the defaults for them', async () => {
@@ -264,7 +320,10 @@ describe('ElectronSettingsStore: access keys', () => {
   it('refuses keys when only the plain-text backend is available on Linux, and says why', async () => {
     safeStorage.backend = 'basic_text'
     const store = await open('linux')
-    expect(store.view().keyStorage).toEqual({ available: false, reason: expect.stringContaining('keyring') })
+    expect(store.view().keyStorage).toMatchObject({
+      available: false,
+      reason: expect.stringContaining('keyring'),
+    })
     const before = await fileText()
     const refused = await rejection(store.update(withKeys))
     expect(refused.code).toBe('forbidden')
@@ -296,7 +355,7 @@ describe('ElectronSettingsStore: access keys', () => {
     await rejection(store.update(withKeys))
     safeStorage.backend = 'kwallet6'
     const view = await store.update(withKeys)
-    expect(view.keyStorage).toEqual({ available: true })
+    expect(view.keyStorage).toMatchObject({ available: true })
     expect(store.credentials()?.secretAccessKey).toBe(SECRET)
   })
 
@@ -309,6 +368,27 @@ describe('ElectronSettingsStore: access keys', () => {
     expect((await fileJson())['keys']).toBeDefined()
     safeStorage.available = true
     expect((await open()).credentials()?.accessKeyId).toBe(ACCESS_KEY_ID)
+  })
+})
+
+describe('ElectronSettingsStore: the state folder shared with the CLI and serve', () => {
+  it('keeps keys out of the state folder, and shows a change another process made there', async () => {
+    const store = await open('linux', true)
+    await store.update({ ...withKeys, concurrency: 4 })
+    const shared = await readFile(stateFile(), 'utf8')
+    expect(shared).not.toContain(ACCESS_KEY_ID)
+    expect(JSON.parse(shared)).toEqual({ concurrency: 4 })
+
+    const seen: SettingsView[] = []
+    store.onChange((v) => seen.push(v))
+    // As `modeldl serve`'s window or a hand edit would: the whole file, renamed into place.
+    await writeFile(`${stateFile()}.tmp`, JSON.stringify({ concurrency: 6 }))
+    await rename(`${stateFile()}.tmp`, stateFile())
+    await expect.poll(() => seen.at(-1)?.settings.concurrency, { timeout: 3_000 }).toBe(6)
+    // The keys stay in use: they are the app's, not the file's.
+    expect(seen.at(-1)?.settings.s3).toMatchObject({ credentials: 'keys', accessKeyHint: 'AKIA…' })
+    expect(store.serviceSettings().s3).toMatchObject({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET })
+    expect(store.serviceSettings().concurrency).toBe(6)
   })
 })
 

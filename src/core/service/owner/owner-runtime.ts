@@ -1,4 +1,6 @@
 import type { OwnerKind } from '../../../shared/service-contract'
+import type { SettingsPatch } from '../../../shared/settings'
+import type { StoredCredentials } from '../../app/settings-patch'
 import type { WorkerLauncher } from '../../worker-host'
 import { DownloadService, type ServiceSettings } from '../download-service'
 import { createLogger, type Logger } from '../persist/log'
@@ -6,14 +8,23 @@ import { ProgressFileWriter } from '../persist/progress-file'
 import { StateStore } from '../persist/state-store'
 import type { StatePaths } from '../state-paths'
 import { acquireOwnership, type OwnerLock } from './owner-lock'
+import { followSettingsFile, type OwnerSettingsFollower } from './owner-settings'
 import { serveService, type ServiceServer } from './socket-server'
 
-/** What an owner needs to know: the CLI builds it from flags and settings.json, the app from its store. */
+/**
+ * What an owner needs to know, built by every door from `<state>/settings.json` through the one
+ * loader (settings-loader.ts). The owner follows that file: when anyone changes it, the service gets
+ * the settings it now means, read with this process's environment and flags.
+ */
 export interface OwnerContext {
   paths: StatePaths
   settings: ServiceSettings
   env: Record<string, string | undefined>
   modelsRoots: string[]
+  /** The flags this process was started with that win over the file (`--models-root`). */
+  settingsOverrides?: SettingsPatch
+  /** The app's stored keys; other owners use the AWS credential chain. */
+  credentials?: () => StoredCredentials | undefined
 }
 
 /** This process owns the state folder: the service runs here and is served on the local socket. */
@@ -34,6 +45,7 @@ export async function becomeOwner(
   if (!lock) return null
   const log = createLogger(ctx.paths.logFile)
   let server: ServiceServer | null = null
+  let follower: OwnerSettingsFollower | null = null
   try {
     const service = await DownloadService.open({
       paths: ctx.paths,
@@ -48,11 +60,23 @@ export async function becomeOwner(
       modelsRoots: ctx.modelsRoots,
       halted: options.halted ?? false,
     })
+    follower = followSettingsFile({
+      source: {
+        path: ctx.paths.settingsFile,
+        env: ctx.env,
+        ...(ctx.settingsOverrides ? { overrides: ctx.settingsOverrides } : {}),
+      },
+      ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
+      initial: ctx.settings,
+      apply: (settings) => service.applySettings(settings),
+      log,
+    })
     server = await serveService(service, service, ctx.paths.socketPath)
     log.info(`Owner (${kind}) pid ${process.pid} serving ${ctx.paths.socketPath}`)
     let closing: Promise<void> | null = null
     const close = (): Promise<void> =>
       (closing ??= (async () => {
+        follower?.close()
         await server?.close()
         await service.close()
         await lock.release()
@@ -63,6 +87,7 @@ export async function becomeOwner(
     })
     return { service, log, close }
   } catch (err) {
+    follower?.close()
     await server?.close()
     await lock.release()
     throw err
