@@ -8,6 +8,7 @@ import { defaultStateDir, statePaths } from '../../core/service/state-paths'
 import type { EventFrame } from '../../shared/ws-protocol'
 import type { Entrypoints } from '../entrypoints'
 import { isLoopbackHost, newToken } from '../serve/access'
+import { DownloadsPosition } from '../serve/downloads-position'
 import { findInstallRoot } from '../serve/install-root'
 import { startServeServer, type ServeServer } from '../serve/serve-server'
 import { ServeServiceLink } from '../serve/serve-service-link'
@@ -152,14 +153,13 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
       say(`Loaded ${result.config.models.length} models from ${resolve(configFile)}`)
     }
     const handlers = backend.handlers
+    // The queue itself a window fetches as a snapshot; the greeting tells it only where events stand.
+    const position = new DownloadsPosition()
+    backend.onEvent((channel, payload) => position.observe(channel, payload))
     const greeting = async (): Promise<EventFrame[]> => [
       { type: 'event', channel: 'settings:changed', payload: await handlers['settings:get']() },
       { type: 'event', channel: 'config:changed', payload: await handlers['config:current']() },
-      {
-        type: 'event',
-        channel: 'downloads:changed',
-        payload: { ...(await handlers['downloads:snapshot']()), removed: [] },
-      },
+      ...position.frames(await handlers['downloads:status']()),
     ]
     server = await startServeServer({
       backend,
