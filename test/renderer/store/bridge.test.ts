@@ -289,8 +289,28 @@ describe('loadInitial', () => {
     expect(s.counts?.queued).toBe(1)
     expect(s.recent).toEqual(['/a.json', '/b.json'])
     expect(fake.calls.map((c) => c.method).sort()).toEqual(
-      ['appInfo', 'currentConfig', 'getSettings', 'recentConfigs', 'snapshot'].sort(),
+      ['appInfo', 'currentConfig', 'getSettings', 'recentConfigs', 'snapshot', 'statLocal'].sort(),
     )
+  })
+
+  it('asks the disk about the config’s models before it is ready: the config’s states are as old as its load', async () => {
+    const fake = createFakeApi({
+      currentConfig: () => loadedConfig([vae, lora], { local: { [vae.id]: localState('missing') } }),
+      snapshot: () => serviceSnapshot([modelRecord(vae, { status: 'completed' })]),
+      statLocal: () => ({ [vae.id]: localState('installed'), [lora.id]: localState('missing') }),
+    })
+    const store = createAppStore()
+    await loadInitial(fake.api, store)
+    expect(fake.requestsOf('statLocal')).toEqual([
+      {
+        models: [
+          { localPath: vae.localPath, expectedSize: vae.expectedSize },
+          { localPath: lora.localPath, expectedSize: lora.expectedSize },
+        ],
+      },
+    ])
+    expect(store.getState().local.get(vae.id)).toEqual({ state: 'installed' })
+    expect(store.getState().connection.state).toBe('ready')
   })
 
   it('says the connection failed, with the service’s message, when any first call fails', async () => {

@@ -418,7 +418,7 @@ describe('reconnect', () => {
     await commands.reconnect()
     expect(store.getState().connection).toEqual({ state: 'ready' })
     expect(fake.calls.map((c) => c.method).sort()).toEqual(
-      ['appInfo', 'currentConfig', 'getSettings', 'recentConfigs', 'snapshot'].sort(),
+      ['appInfo', 'currentConfig', 'getSettings', 'recentConfigs', 'snapshot', 'statLocal'].sort(),
     )
   })
 })

@@ -94,6 +94,16 @@ export async function loadInitial(
     // An event may already have brought a newer config; the current one is only a starting point.
     if (!state().config) state().applyConfig(config)
     state().setRecent(recent)
+    // What the config said of the disk is as old as its load: the first paint shows the disk as it is now.
+    const models = [...state().models.values()].map((m) => ({
+      localPath: m.localPath,
+      expectedSize: m.expectedSize,
+    }))
+    if (models.length > 0) {
+      const local = await api.statLocal({ models })
+      if (closed()) return
+      state().mergeLocal(local)
+    }
     state().setConnection({ state: 'ready' })
   } catch (e) {
     if (!closed()) state().setConnection({ state: 'failed', message: errorMessage(e) })
