@@ -178,7 +178,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     enabled: () => settings.view().settings.notifications,
   })
   const monitor = new ShellStateMonitor(
-    () => connection.api.status(),
+    () => connection.api.snapshot(),
     (state) => {
       shellState = state
       tray?.update(state.batch, state.counts)
@@ -211,13 +211,15 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
   const forwarder = createEventForwarder(sendToWindow)
   const offEvents = backend.onEvent((channel, payload) => {
     forwarder.emit(channel, payload)
-    if (channel === 'downloads:progress') monitor.onProgress(payload as EventContract['downloads:progress'])
+    if (channel === 'downloads:progress')
+      monitor.push({ type: 'progress', data: payload as EventContract['downloads:progress'] })
     else if (channel === 'downloads:changed') {
-      notifier.observe((payload as EventContract['downloads:changed']).records)
-      monitor.onChanged()
+      const change = payload as EventContract['downloads:changed']
+      notifier.observe(change.records)
+      monitor.push({ type: 'changed', data: change })
     }
   })
-  void monitor.refresh()
+  void monitor.start()
 
   const handOver = async (argv: readonly string[], cwd: string): Promise<void> => {
     showWindow()

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { writeSettingsFile } from '../../src/core/app/settings-file'
-import { connectService } from '../../src/core/service/owner/socket-client'
+import { connectSocket } from '../../src/core/service/owner/socket-client'
 import { statePaths } from '../../src/core/service/state-paths'
 import { CLI_BIN } from '../support/built'
 import { startS3Server, type TestS3Server } from '../support/s3-server'
@@ -138,9 +138,9 @@ describe('settings.json and the owner of the queue (real processes)', () => {
     expect(readFileSync(log, 'utf8')).toMatch(/but is "eight".*settings in effect stay as they were/)
     // `modeldl status` itself refuses the broken file (naming it): ask the owner over its socket.
     expect(run('status', '--json').stderr).toContain('is not valid: "concurrency" should be a number')
-    const client = await connectService(statePaths(home, env).socketPath, { timeoutMs: 2_000 })
+    const client = await connectSocket(statePaths(home, env).socketPath, { timeoutMs: 2_000 })
     try {
-      expect((await client.status()).settings).toEqual(applied.settings)
+      expect((await client.api.status()).settings).toEqual(applied.settings)
     } finally {
       client.close()
     }

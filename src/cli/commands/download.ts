@@ -16,6 +16,7 @@ import type { EnqueueEntry, ModelRecord } from '../../shared/service-contract'
 import { TERMINAL_STATUSES } from '../../shared/service-contract'
 import { cliContext, type CliContext } from '../cli-settings'
 import { formatEta, listJson, percent, terminalSafe } from '../format'
+import { followModels } from '../model-follower'
 import { connectOrStartDaemon, ownOrConnect, type ServiceSession } from '../owner-session'
 import { UsageError } from '../usage-error'
 import type { Entrypoints } from '../entrypoints'
@@ -214,49 +215,66 @@ export async function downloadCommand(argv: string[], entry: Entrypoints): Promi
 
 type Display = 'tty' | 'lines' | 'json'
 
-/** Follows the models until each is completed, failed or cancelled. Ctrl-C pauses them. */
+/**
+ * Follows the models through the owner's events until each is completed, failed or cancelled. Ctrl-C
+ * pauses them.
+ */
 async function waitFor(session: ServiceSession, ids: string[], display: Display): Promise<number> {
-  const wanted = new Set(ids)
   let interrupted = false
+  let latest: ModelRecord[] = []
+  let end!: (code: number) => void
+  let lost!: (error: unknown) => void
+  const finished = new Promise<number>((resolve, reject) => {
+    end = resolve
+    lost = reject
+  })
+  const check = (records: ModelRecord[]): void => {
+    const done = records.every((r) => TERMINAL_STATUSES.includes(r.status))
+    if (!done && !(interrupted && records.every((r) => r.status !== 'progress'))) return
+    if (interrupted) return end(1)
+    const bad = records.filter((r) => r.status !== 'completed')
+    for (const r of bad)
+      console.error(terminalSafe(`${r.status}: ${r.localPath}${r.errorMessage ? `: ${r.errorMessage}` : ''}`))
+    end(bad.length === 0 ? 0 : 1)
+  }
   const onSigint = (): void => {
     if (interrupted) return
     interrupted = true
     console.error('\nPausing: partial files are kept; the next run resumes them.')
-    void session.api.pause({ ids }).catch(() => undefined)
+    void session.api
+      .pause({ ids })
+      .catch(() => undefined)
+      .then(() => check(latest))
   }
-  process.on('SIGINT', onSigint)
   const last = new Map<string, string>()
   let drawn = 0
   let lastSummary = 0
+  let stop: (() => void) | null = null
+  process.on('SIGINT', onSigint)
   try {
-    for (;;) {
-      const records = (await session.api.list()).filter((r) => wanted.has(r.id))
-      render(
-        records,
-        display,
-        last,
-        () => drawn,
-        (n) => (drawn = n),
-      )
-      if (display === 'lines' && Date.now() - lastSummary > 5_000) {
-        lastSummary = Date.now()
-        const running = records.filter((r) => r.status === 'progress')
-        if (running.length)
-          console.error(running.map((r) => `${terminalSafe(r.modelName)} ${percent(r)}%`).join(', '))
-      }
-      const done = records.every((r) => TERMINAL_STATUSES.includes(r.status))
-      if (done || (interrupted && records.every((r) => r.status !== 'progress'))) {
-        if (interrupted) return 1
-        const bad = records.filter((r) => r.status !== 'completed')
-        for (const r of bad)
-          console.error(
-            terminalSafe(`${r.status}: ${r.localPath}${r.errorMessage ? `: ${r.errorMessage}` : ''}`),
-          )
-        return bad.length === 0 ? 0 : 1
-      }
-      await new Promise((r) => setTimeout(r, 250))
-    }
+    stop = await followModels(session, ids, {
+      onRecords: (records) => {
+        latest = records
+        render(
+          records,
+          display,
+          last,
+          () => drawn,
+          (n) => (drawn = n),
+        )
+        if (display === 'lines' && Date.now() - lastSummary > 5_000) {
+          lastSummary = Date.now()
+          const running = records.filter((r) => r.status === 'progress')
+          if (running.length)
+            console.error(running.map((r) => `${terminalSafe(r.modelName)} ${percent(r)}%`).join(', '))
+        }
+        check(records)
+      },
+      onLost: (error) => lost(error),
+    })
+    return await finished
   } finally {
+    stop?.()
     process.off('SIGINT', onSigint)
   }
 }

@@ -9,6 +9,7 @@ import { defaultStateDir, statePaths } from '../../core/service/state-paths'
 import { eventFrame, type EventFrame } from '../../shared/ws-protocol'
 import type { Entrypoints } from '../entrypoints'
 import { isLoopbackHost, newToken } from '../serve/access'
+import { DownloadsPosition } from '../serve/downloads-position'
 import { findInstallRoot } from '../serve/install-root'
 import { startServeServer, type ServeServer } from '../serve/serve-server'
 import { UsageError } from '../usage-error'
@@ -157,10 +158,13 @@ export async function serveCommand(argv: string[], entry: Entrypoints): Promise<
       say(`Loaded ${result.config.models.length} models from ${resolve(configFile)}`)
     }
     const handlers = backend.handlers
+    // The queue itself a window fetches as a snapshot; the greeting tells it only where events stand.
+    const position = new DownloadsPosition()
+    backend.onEvent((channel, payload) => position.observe(channel, payload))
     const greeting = async (): Promise<EventFrame[]> => [
       eventFrame('settings:changed', await handlers['settings:get']()),
       eventFrame('config:changed', await handlers['config:current']()),
-      eventFrame('downloads:changed', { ...(await handlers['downloads:snapshot']()), removed: [] }),
+      ...position.frames(await handlers['downloads:status']()),
     ]
     server = await startServeServer({
       backend,

@@ -1,5 +1,4 @@
 import type { EmitEvent, EventChannel, EventContract } from '../../shared/api-contract'
-import { ProgressThrottle } from './progress-throttle'
 
 export type SendToWindows = <C extends EventChannel>(channel: C, payload: EventContract[C]) => void
 
@@ -10,21 +9,19 @@ export interface EventForwarder {
 }
 
 /**
- * Passes the backend's events on to the windows: progress through a ProgressThrottle (≤ 10 per
- * second), everything else at once, in order.
+ * Passes the backend's events on to the windows as they come, in order, nothing merged or held back:
+ * the service's progress tick (at most 10 per second) is the one rate limit, and a window's
+ * RevisionFollower needs every revision in order. Nothing is sent once disposed.
  */
-export function createEventForwarder(send: SendToWindows, progressIntervalMs = 100): EventForwarder {
-  const throttle = new ProgressThrottle((tick) => send('downloads:progress', tick), progressIntervalMs)
+export function createEventForwarder(send: SendToWindows): EventForwarder {
+  let disposed = false
   const emit: EmitEvent = (channel, payload) => {
-    if (channel === 'downloads:progress') {
-      throttle.push(payload as EventContract['downloads:progress'])
-      return
-    }
-    if (channel === 'downloads:changed') {
-      const { records, removed } = payload as EventContract['downloads:changed']
-      throttle.supersede([...records.map((r) => r.id), ...removed])
-    }
-    send(channel, payload)
+    if (!disposed) send(channel, payload)
   }
-  return { emit, dispose: () => throttle.dispose() }
+  return {
+    emit,
+    dispose: () => {
+      disposed = true
+    },
+  }
 }

@@ -1,55 +1,51 @@
-import type { BatchProgress, ProgressTick, ServiceStatus } from '../../shared/service-contract'
+import type { BatchProgress, ServiceEvent, ServiceSnapshot } from '../../shared/service-contract'
+import { RevisionFollower } from '../../shared/revision-follower'
 import type { StatusCounts } from './tray-menu'
 
 export interface ShellState {
   batch: BatchProgress | null
-  /** Null until the first status arrives (progress ticks carry no counts). */
+  /** Null until the first snapshot or change event arrives (progress ticks carry no counts). */
   counts: StatusCounts | null
 }
 
 /**
- * Keeps what the tray and the taskbar show current. Progress ticks carry the batch summary while bytes
- * move; status changes (a model ends, the queue is paused) come as change events without it, so those
- * ask the service for its status, at most once per `refreshMs`.
+ * Keeps what the tray and the taskbar show current from the service's events alone: every change
+ * carries the batch summary and the counts, every progress tick the batch. A snapshot is asked for
+ * only to start and after a missed revision or an owner change (RevisionFollower); nothing polls.
  */
 export class ShellStateMonitor {
   private state: ShellState = { batch: null, counts: null }
-  private refreshTimer: NodeJS.Timeout | null = null
-  private disposed = false
+  private readonly follower: RevisionFollower
 
   constructor(
-    private readonly status: () => Promise<Pick<ServiceStatus, 'batch' | 'counts'>>,
+    snapshot: () => Promise<ServiceSnapshot>,
     private readonly onState: (state: ShellState) => void,
-    private readonly refreshMs = 300,
-  ) {}
-
-  onProgress(tick: ProgressTick): void {
-    this.state = { ...this.state, batch: tick.batch }
-    this.onState(this.state)
+  ) {
+    this.follower = new RevisionFollower({
+      snapshot: ({ batch, counts }) => this.set({ batch, counts }),
+      changed: ({ batch, counts }) => this.set({ batch, counts }),
+      progress: ({ batch }) => this.set({ ...this.state, batch }),
+      fetchSnapshot: snapshot,
+      // The service is away (restarting, or another owner went): the next event asks again.
+      failed: () => {},
+    })
   }
 
-  /** Something changed that a tick does not describe: refresh soon. */
-  onChanged(): void {
-    if (this.refreshTimer || this.disposed) return
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = null
-      void this.refresh()
-    }, this.refreshMs)
+  /** Fetches the first snapshot; events pushed meanwhile are applied after it. */
+  start(): Promise<void> {
+    return this.follower.start()
   }
 
-  async refresh(): Promise<void> {
-    try {
-      const { batch, counts } = await this.status()
-      if (this.disposed) return
-      this.state = { batch, counts }
-      this.onState(this.state)
-    } catch {
-      // The service is away (restarting, or another owner went): the next change refreshes again.
-    }
+  push(event: ServiceEvent): void {
+    this.follower.push(event)
   }
 
   dispose(): void {
-    this.disposed = true
-    if (this.refreshTimer) clearTimeout(this.refreshTimer)
+    this.follower.stop()
+  }
+
+  private set(state: ShellState): void {
+    this.state = state
+    this.onState(state)
   }
 }

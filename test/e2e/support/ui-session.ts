@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { CLI_BIN } from '../../support/built'
+import { startFaultProxy, type FaultProxy, type FaultRule } from '../../support/fault-proxy'
 import { startS3Server, type RandomObject, type TestS3Server } from '../../support/s3-server'
 import { makeTempDir, removeTempDir } from '../../support/temp'
 
@@ -15,6 +16,8 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 export interface UiSession {
   s3: TestS3Server
+  /** The fault proxy serve reaches s3rver through, when the options asked for one. */
+  proxy: FaultProxy | null
   /** What was seeded, by key: sha256 and bytes of each object. */
   objects: Record<string, RandomObject>
   work: string
@@ -39,6 +42,8 @@ export interface UiSessionOptions {
   loadConfigAtStart?: boolean
   /** Written to <home>/settings.json before start. */
   settings?: Record<string, unknown>
+  /** Serve reaches s3rver through the project's fault proxy, with these rules from the start. */
+  faultRules?: FaultRule[]
 }
 
 /** Reads stdout until the one `UI: http://…/?token=…` line. */
@@ -67,6 +72,8 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
   const s3 = await startS3Server({ bucket: 'models' })
   const objects: Record<string, RandomObject> = {}
   for (const [key, size] of Object.entries(options.objects)) objects[key] = await s3.putRandom(key, size)
+  const proxy = options.faultRules ? await startFaultProxy(s3.endpoint) : null
+  proxy?.setRules(options.faultRules ?? [])
   const work = await makeTempDir('modeldl-e2e-')
   const nv = join(work, 'volume')
   const home = join(work, 'home')
@@ -82,7 +89,7 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
     env: {
       PATH: process.env['PATH'],
       HOME: work,
-      ...s3.env,
+      ...(proxy ? s3.envFor(proxy.url) : s3.env),
       NETWORK_VOLUME: nv,
       AWS_BUCKET_NAME: 'models',
       MODELDL_HOME: home,
@@ -100,6 +107,7 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
     const b = browser
     return {
       s3,
+      proxy,
       objects,
       work,
       nv,
@@ -123,6 +131,7 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
         for (const c of contexts) await c.close().catch(() => {})
         await b.close().catch(() => {})
         await stopChild(serve)
+        await proxy?.close()
         await s3.close()
         await removeTempDir(work)
       },
@@ -130,6 +139,7 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
   } catch (e) {
     await browser?.close().catch(() => {})
     await stopChild(serve)
+    await proxy?.close()
     await s3.close()
     await removeTempDir(work)
     throw e

@@ -1,54 +1,96 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ShellStateMonitor, type ShellState } from '../../../src/main/shell/shell-state-monitor'
-import type { StatusCounts } from '../../../src/main/shell/tray-menu'
-import { batchProgress, progressTick } from '../support/records'
+import type { ServiceSnapshot } from '../../../src/shared/service-contract'
+import { batchProgress, progressTick, serviceChange, serviceSnapshot, statusCounts } from '../support/records'
 
-const counts = (progress: number): StatusCounts => ({
-  queued: 0,
-  progress,
-  paused: 0,
-  completed: 0,
-  failed: 0,
-  cancelled: 0,
-})
+const settle = () => new Promise((r) => setTimeout(r, 0))
 
-beforeEach(() => vi.useFakeTimers())
-afterEach(() => vi.useRealTimers())
+function started(snapshot: ServiceSnapshot = serviceSnapshot()) {
+  const fetch = vi.fn(async () => snapshot)
+  const states: ShellState[] = []
+  const monitor = new ShellStateMonitor(fetch, (s) => states.push(s))
+  return { fetch, states, monitor }
+}
 
 describe('ShellStateMonitor', () => {
-  it('takes the batch from ticks and asks for the status at most once per interval after changes', async () => {
-    const status = vi.fn(async () => ({ batch: batchProgress({ completed: 1 }), counts: counts(1) }))
-    const states: ShellState[] = []
-    const monitor = new ShellStateMonitor(status, (s) => states.push(s), 300)
+  it('starts from one snapshot, then takes batch and counts from changes and the batch from ticks', async () => {
+    const { fetch, states, monitor } = started(
+      serviceSnapshot({
+        revision: 4,
+        counts: statusCounts({ queued: 2 }),
+        batch: batchProgress({ models: 2 }),
+      }),
+    )
+    await monitor.start()
+    expect(states.at(-1)).toEqual({
+      batch: expect.objectContaining({ models: 2 }),
+      counts: statusCounts({ queued: 2 }),
+    })
 
-    monitor.onProgress(progressTick([{ id: '/m/a', downloaded: 5 }], { bytesDone: 5 }))
-    expect(states.at(-1)).toEqual({ batch: expect.objectContaining({ bytesDone: 5 }), counts: null })
+    monitor.push({
+      type: 'changed',
+      data: serviceChange([], {
+        revision: 5,
+        counts: statusCounts({ progress: 1, queued: 1 }),
+        batch: batchProgress({ models: 2, bytesDone: 0 }),
+      }),
+    })
+    expect(states.at(-1)?.counts).toEqual(statusCounts({ progress: 1, queued: 1 }))
 
-    for (let i = 0; i < 20; i++) monitor.onChanged()
-    await vi.advanceTimersByTimeAsync(299)
-    expect(status).not.toHaveBeenCalled()
-    await vi.advanceTimersByTimeAsync(1)
-    expect(status).toHaveBeenCalledOnce()
-    expect(states.at(-1)).toEqual({ batch: expect.objectContaining({ completed: 1 }), counts: counts(1) })
+    // Ticks bring the batch and keep the counts the last change gave.
+    monitor.push({
+      type: 'progress',
+      data: progressTick([{ id: '/m/a', downloaded: 9 }], { bytesDone: 9 }, { revision: 6 }),
+    })
+    expect(states.at(-1)).toEqual({
+      batch: expect.objectContaining({ bytesDone: 9 }),
+      counts: statusCounts({ progress: 1, queued: 1 }),
+    })
 
-    // Ticks keep the counts the last status gave.
-    monitor.onProgress(progressTick([{ id: '/m/a', downloaded: 9 }], { bytesDone: 9 }))
-    expect(states.at(-1)?.counts).toEqual(counts(1))
+    // The batch ends with a change event: the tray cannot stay on an old tick.
+    monitor.push({
+      type: 'changed',
+      data: serviceChange([], {
+        revision: 7,
+        counts: statusCounts({ cancelled: 2 }),
+        batch: batchProgress({ models: 2, cancelled: 2 }),
+      }),
+    })
+    expect(states.at(-1)).toEqual({
+      batch: expect.objectContaining({ cancelled: 2, speedBps: 0 }),
+      counts: statusCounts({ cancelled: 2 }),
+    })
+    expect(fetch).toHaveBeenCalledOnce()
+    monitor.dispose()
+  })
+
+  it('asks for one snapshot when it missed a revision, and none for events it already has', async () => {
+    const { fetch, states, monitor } = started(serviceSnapshot({ revision: 2 }))
+    await monitor.start()
+    monitor.push({ type: 'changed', data: serviceChange([], { revision: 2 }) }) // already in the snapshot
+    expect(fetch).toHaveBeenCalledOnce()
+    fetch.mockResolvedValue(serviceSnapshot({ revision: 9, counts: statusCounts({ paused: 3 }) }))
+    monitor.push({ type: 'changed', data: serviceChange([], { revision: 8 }) })
+    monitor.push({ type: 'changed', data: serviceChange([], { revision: 9 }) })
+    await settle()
+    expect(fetch).toHaveBeenCalledTimes(2)
+    expect(states.at(-1)?.counts).toEqual(statusCounts({ paused: 3 }))
     monitor.dispose()
   })
 
   it('survives a service that is away, and reports nothing after dispose', async () => {
-    const status = vi.fn<() => Promise<never>>(async () => {
+    const fetch = vi.fn<() => Promise<ServiceSnapshot>>(async () => {
       throw new Error('unavailable')
     })
     const onState = vi.fn()
-    const monitor = new ShellStateMonitor(status, onState, 300)
-    await monitor.refresh()
+    const monitor = new ShellStateMonitor(fetch, onState)
+    await monitor.start()
     expect(onState).not.toHaveBeenCalled()
 
-    monitor.onChanged()
     monitor.dispose()
-    await vi.advanceTimersByTimeAsync(1_000)
-    expect(status).toHaveBeenCalledOnce()
+    monitor.push({ type: 'changed', data: serviceChange([], { revision: 1 }) })
+    await settle()
+    expect(fetch).toHaveBeenCalledOnce()
+    expect(onState).not.toHaveBeenCalled()
   })
 })

@@ -1,5 +1,16 @@
 // Small builders for the service's data as main receives it (records, progress ticks, batch summaries).
-import type { BatchProgress, ModelRecord, ProgressTick } from '../../../src/shared/service-contract'
+import type {
+  BatchProgress,
+  ModelRecord,
+  ProgressTick,
+  Revisioned,
+  ServiceChange,
+  ServiceSnapshot,
+  StatusCounts,
+} from '../../../src/shared/service-contract'
+
+/** The owner's run these builders' events belong to. */
+export const EPOCH = 'epoch-1'
 
 export function modelRecord(overrides: Partial<ModelRecord> & Pick<ModelRecord, 'id'>): ModelRecord {
   const name = overrides.id.split('/').pop() ?? overrides.id
@@ -38,12 +49,15 @@ export function batchProgress(overrides: Partial<BatchProgress> = {}): BatchProg
   }
 }
 
-/** A tick with one model's figures (`downloaded` bytes of 1000) and a batch summary. */
+/** A tick with these models' figures (`downloaded` bytes of 1000) and a batch summary, at revision 1 unless told. */
 export function progressTick(
   models: Array<{ id: string; downloaded: number }>,
   batch: Partial<BatchProgress> = {},
+  at: Partial<Revisioned> = {},
 ): ProgressTick {
   return {
+    epoch: at.epoch ?? EPOCH,
+    revision: at.revision ?? 1,
     models: models.map(({ id, downloaded }) => ({
       id,
       status: 'progress',
@@ -54,5 +68,38 @@ export function progressTick(
       etaSeconds: 1,
     })),
     batch: batchProgress(batch),
+  }
+}
+
+export function statusCounts(overrides: Partial<StatusCounts> = {}): StatusCounts {
+  return { queued: 0, progress: 0, paused: 0, completed: 0, failed: 0, cancelled: 0, ...overrides }
+}
+
+/** A change event with these records, at revision 1 unless told. */
+export function serviceChange(
+  records: ModelRecord[],
+  overrides: Partial<Omit<ServiceChange, 'records'>> = {},
+): ServiceChange {
+  return {
+    epoch: EPOCH,
+    revision: 1,
+    records,
+    removed: [],
+    batch: batchProgress(),
+    counts: statusCounts(),
+    ...overrides,
+  }
+}
+
+/** What snapshot() answers, at revision 0 unless told. */
+export function serviceSnapshot(overrides: Partial<ServiceSnapshot> = {}): ServiceSnapshot {
+  return {
+    epoch: EPOCH,
+    revision: 0,
+    records: [],
+    queue: [],
+    batch: batchProgress(),
+    counts: statusCounts(),
+    ...overrides,
   }
 }

@@ -13,7 +13,8 @@ import {
   modelInfo,
   modelRecord,
   progressTick,
-  serviceStatus,
+  serviceChange,
+  serviceSnapshot,
 } from '../support/fixtures'
 import { useLayout } from '../support/layout'
 import { rowOf, statusIn } from '../support/queries'
@@ -44,10 +45,10 @@ function renderWindow(fake: FakeApi = createFakeApi({ currentConfig: () => confi
 describe('the window', () => {
   it('says it is connecting until the service answered, then shows the config', async () => {
     const fake = createFakeApi({ currentConfig: () => config })
-    fake.hold('status')
+    fake.hold('snapshot')
     renderWindow(fake)
     expect(screen.getByText('Connecting to the download service…')).toBeTruthy()
-    act(() => fake.held('status').resolve(serviceStatus()))
+    act(() => fake.held('snapshot').resolve(serviceSnapshot([])))
     expect(await screen.findByRole('table', { name: 'Models in the config' })).toBeTruthy()
     expect(statusIn(rowOf('ae.safetensors'))).toBe('installed')
   })
@@ -59,7 +60,7 @@ describe('the window', () => {
 
   it('says the service did not answer, and gets there on Try again', async () => {
     const fake = createFakeApi({ currentConfig: () => config })
-    fake.failWith('list', 'The WebSocket closed: is modeldl serve still running?', 'unavailable')
+    fake.failWith('snapshot', 'The WebSocket closed: is modeldl serve still running?', 'unavailable')
     const { user } = renderWindow(fake)
     await waitFor(() =>
       expect(
@@ -69,7 +70,7 @@ describe('the window', () => {
           .join('\n'),
       ).toContain('The WebSocket closed: is modeldl serve still running?'),
     )
-    fake.handle('list', () => [])
+    fake.handle('snapshot', () => serviceSnapshot([]))
     await user.click(screen.getByRole('button', { name: 'Try again' }))
     expect(await screen.findByRole('table', { name: 'Models in the config' })).toBeTruthy()
   })
@@ -94,7 +95,18 @@ describe('the window', () => {
   it('follows a download from queued to completed through the service’s events', async () => {
     const { fake } = renderWindow()
     await screen.findByRole('table')
-    act(() => fake.emit('onChanged', { records: [modelRecord(flux, { status: 'queued' })], removed: [] }))
+    const batch = (over: Parameters<typeof batchProgress>[0]) =>
+      batchProgress({ models: 1, bytesTotal: 1000 * MB, ...over })
+    act(() =>
+      fake.emit(
+        'onChanged',
+        serviceChange([modelRecord(flux, { status: 'queued' })], {
+          revision: 1,
+          queue: [flux.id],
+          batch: batch({}),
+        }),
+      ),
+    )
     expect(statusIn(rowOf('flux1-dev.safetensors'))).toBe('queued')
     const queue = screen.getByRole('complementary', { name: 'Download queue' })
     expect(within(queue).getByText('flux1-dev.safetensors')).toBeTruthy()
@@ -111,7 +123,8 @@ describe('the window', () => {
               speedBps: 25 * MB,
             },
           ],
-          { models: 1, bytesDone: 250 * MB, bytesTotal: 1000 * MB, speedBps: 25 * MB },
+          batch({ bytesDone: 250 * MB, speedBps: 25 * MB, etaSeconds: 30 }),
+          { revision: 2 },
         ),
       ),
     )
@@ -122,17 +135,27 @@ describe('the window', () => {
         .getAttribute('aria-valuenow'),
     ).toBe('25')
     expect(screen.getByRole('banner').textContent).toContain('1 downloading · 25.0 MB/s')
+    // The change that ends it carries the batch as the service summed it: no tick needed after it.
     act(() =>
-      fake.emit('onChanged', {
-        records: [modelRecord(flux, { status: 'completed', downloaded: 1000 * MB })],
-        removed: [],
-      }),
+      fake.emit(
+        'onChanged',
+        serviceChange([modelRecord(flux, { status: 'completed', downloaded: 1000 * MB })], {
+          revision: 3,
+          queue: [],
+          batch: batch({ completed: 1, bytesDone: 1000 * MB, etaSeconds: 0 }),
+        }),
+      ),
     )
     expect(statusIn(rowOf('flux1-dev.safetensors'))).toBe('completed')
     expect(within(queue).queryByText('flux1-dev.safetensors')).toBeNull()
     expect(screen.getByRole('button', { name: 'Download missing (1)' })).toBeTruthy()
-    act(() => fake.emit('onProgress', progressTick([], batchProgress({ models: 1, completed: 1 }))))
-    expect(screen.getByRole('region', { name: 'Latest batch' }).textContent).toContain('1 of 1 model done')
+    const summary = screen.getByRole('region', { name: 'Latest batch' }).textContent
+    expect(summary).toContain('1 of 1 model done')
+    expect(summary).not.toContain('MB/s')
+    expect(summary).not.toContain('ETA')
+    // Nothing was listed again: the events said it all.
+    expect(fake.requestsOf('list')).toEqual([])
+    expect(fake.requestsOf('snapshot')).toHaveLength(1)
   })
 
   it('moves between screens from the header, and the queue is not beside Settings', async () => {

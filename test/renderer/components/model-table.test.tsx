@@ -182,10 +182,12 @@ describe('ModelTable', () => {
       expect(buttonNames(row)).not.toContain('Download ae.safetensors')
     })
 
-    it('cancelled: Download again', () => {
-      renderTable([vae], { records: [modelRecord(vae, { status: 'cancelled', downloaded: 3 })] })
+    it('cancelled: Download again, and no bar (its partial file is gone, whatever bytes it had)', () => {
+      renderTable([vae], { records: [modelRecord(vae, { status: 'cancelled', downloaded: 84 * MB })] })
       const row = rowOf('ae.safetensors')
       expect(statusIn(row)).toBe('cancelled')
+      expect(within(row).queryByRole('progressbar')).toBeNull()
+      expect(row.textContent).not.toContain('%')
       expect(buttonNames(row)).toContain('Download ae.safetensors')
       expect(buttonNames(row)).not.toContain('Cancel ae.safetensors')
     })

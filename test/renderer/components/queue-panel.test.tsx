@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { QUEUE_SHOWN, QueuePanel } from '../../../src/renderer/src/components/QueuePanel'
 import { createAppStore } from '../../../src/renderer/src/store/app-store'
 import type { BatchProgress, ModelRecord } from '../../../src/shared/service-contract'
-import { batchProgress, MB, modelInfo, modelRecord } from '../support/fixtures'
+import { batchProgress, MB, modelInfo, modelRecord, serviceSnapshot } from '../support/fixtures'
 import { renderWithApp } from '../support/render'
 
 const a = modelInfo({ group: 'checkpoints', modelName: 'flux1-dev.safetensors', expectedSize: 1000 * MB })
@@ -74,9 +74,8 @@ describe('QueuePanel', () => {
     expect(button('Move ae.safetensors to top').disabled).toBe(false)
   })
 
-  it('moves a model up, down and to the top, then reads the order back', async () => {
+  it('moves a model up, down and to the top; the order comes back with the service’s events', async () => {
     const { user, fake } = renderQueue(running())
-    fake.handle('list', () => running())
     await user.click(button('Move detail.safetensors up'))
     await user.click(button('Move detail.safetensors down'))
     await user.click(button('Move ae.safetensors to top'))
@@ -86,7 +85,7 @@ describe('QueuePanel', () => {
       { id: b.id, position: 'down' },
       { id: c.id, position: 'top' },
     ])
-    expect(fake.requestsOf('list')).toHaveLength(3)
+    expect(fake.requestsOf('list')).toEqual([])
   })
 
   it('pauses and resumes everything', async () => {
@@ -177,6 +176,37 @@ describe('QueuePanel', () => {
       const batch = screen.getByRole('region', { name: 'Latest batch' })
       expect(batch.textContent).toContain('2 of 2 models done')
       expect(batch.textContent).not.toContain('ETA')
+    })
+
+    it('after Cancel all on 30, says 30 cancelled with no speed or ETA', () => {
+      const store = createAppStore()
+      const cancelled = Array.from({ length: 30 }, (_, i) =>
+        modelRecord(modelInfo({ modelName: `m-${i}.safetensors` }), { status: 'cancelled' }),
+      )
+      store.getState().applySnapshot(
+        serviceSnapshot(cancelled, {
+          batch: batchProgress({ models: 30, cancelled: 30, bytesTotal: 3000 * MB }),
+        }),
+      )
+      renderWithApp(<QueuePanel />, { store })
+      const batch = screen.getByRole('region', { name: 'Latest batch' })
+      expect(batch.textContent).toContain('0 of 30 models done')
+      expect(batch.textContent).toContain('30 cancelled')
+      expect(batch.textContent).not.toMatch(/B\/s|ETA/)
+    })
+
+    it('shows no speed or ETA while nothing of it downloads (paused)', () => {
+      const store = createAppStore()
+      const paused = [modelRecord(a, { status: 'paused', downloaded: 100 * MB })]
+      store.getState().applySnapshot(
+        serviceSnapshot(paused, {
+          batch: batchProgress({ models: 1, bytesDone: 100 * MB, bytesTotal: 1000 * MB, speedBps: 0 }),
+        }),
+      )
+      renderWithApp(<QueuePanel />, { store })
+      const batch = screen.getByRole('region', { name: 'Latest batch' })
+      expect(batch.textContent).toContain('0 of 1 model done')
+      expect(batch.textContent).not.toMatch(/B\/s|ETA/)
     })
 
     it('is not shown without a batch', () => {

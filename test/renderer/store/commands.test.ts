@@ -154,28 +154,16 @@ describe('queue controls', () => {
     expect(toasts()).toEqual(['error: The service is not running: start it again from the tray'])
   })
 
-  it('moves a model and then reads the service’s order back', async () => {
-    fake.handle('list', () => [
-      modelRecord(lora, { status: 'queued' }),
-      modelRecord(vae, { status: 'queued' }),
-    ])
+  it('moves a model and leaves the new order to the service’s change event (no list)', async () => {
     await commands.move(lora.id, 'top')
-    expect(fake.calls.map((c) => c.method)).toEqual(['move', 'list'])
+    expect(fake.calls.map((c) => c.method)).toEqual(['move'])
     expect(fake.requestsOf('move')).toEqual([{ id: lora.id, position: 'top' }])
-    expect(store.getState().queueOrder).toEqual([lora.id, vae.id])
   })
 
-  it('does not read the order back when the move was refused', async () => {
+  it('shows a refused move as an error', async () => {
     fake.failWith('move', 'That model is not in the queue any more', 'not_found')
     await commands.move(lora.id, 'down')
-    expect(fake.requestsOf('list')).toEqual([])
     expect(toasts()).toEqual(['error: That model is not in the queue any more'])
-  })
-
-  it('shows a failed list refresh as an error', async () => {
-    fake.failWith('list', 'Lost the connection to the service')
-    await commands.refreshRecords()
-    expect(toasts()).toEqual(['error: Lost the connection to the service'])
   })
 
   it('gives a reason even when the rejection has none', async () => {
@@ -430,7 +418,7 @@ describe('reconnect', () => {
     await commands.reconnect()
     expect(store.getState().connection).toEqual({ state: 'ready' })
     expect(fake.calls.map((c) => c.method).sort()).toEqual(
-      ['appInfo', 'currentConfig', 'getSettings', 'list', 'recentConfigs', 'status'].sort(),
+      ['appInfo', 'currentConfig', 'getSettings', 'recentConfigs', 'snapshot', 'statLocal'].sort(),
     )
   })
 })

@@ -11,7 +11,7 @@ import {
   type RequestOf,
   type ResponseOf,
 } from '../../../src/shared/api-contract'
-import { appInfo, enqueueResult, serviceStatus, settingsView } from './fixtures'
+import { appInfo, enqueueResult, serviceSnapshot, serviceStatus, settingsView } from './fixtures'
 
 export type InvokeMethod = keyof typeof INVOKE_METHODS
 export type EventMethod = keyof typeof EVENT_METHODS
@@ -45,6 +45,8 @@ function defaultHandlers(): Handlers {
     retry: (s) => ('ids' in s ? s.ids : []),
     move: () => undefined,
     list: () => [],
+    // Replaced in createFakeApi: the records of whatever `list` answers, at revision 0.
+    snapshot: () => serviceSnapshot([]),
     status: () => serviceStatus(),
     currentConfig: () => null,
     openConfig: () => ({ ok: false, message: 'No such file', issues: [] }),
@@ -93,6 +95,9 @@ export function createFakeApi(overrides: Partial<Handlers> = {}): FakeApi {
     ...defaultHandlers(),
     ...overrides,
   } as never
+  // A test that only says what the service lists gets a snapshot of the same records.
+  if (!overrides.snapshot)
+    handlers['snapshot'] = async () => serviceSnapshot((await handlers['list']!(undefined)) as never)
   const calls: RecordedCall[] = []
   const holding = new Set<InvokeMethod>()
   const heldCalls = new Map<InvokeMethod, HeldCall<never>[]>()

@@ -7,13 +7,18 @@ import type {
   ScannedModel,
   ScanProgress,
 } from '../../../src/shared/api-contract'
-import type {
-  BatchProgress,
-  EnqueueResult,
-  ModelRecord,
-  ModelStatus,
-  ProgressTick,
-  ServiceStatus,
+import {
+  ACTIVE_STATUSES,
+  type BatchProgress,
+  type EnqueueResult,
+  type ModelRecord,
+  type ModelStatus,
+  type ProgressTick,
+  type Revisioned,
+  type ServiceChange,
+  type ServiceSnapshot,
+  type ServiceStatus,
+  type StatusCounts,
 } from '../../../src/shared/service-contract'
 import type { AppSettings, SettingsView } from '../../../src/shared/settings'
 
@@ -93,12 +98,18 @@ export function batchProgress(overrides: Partial<BatchProgress> = {}): BatchProg
   }
 }
 
-/** A tick for these records as they are now (status, bytes, speed). */
+/** The owner's run the fixtures' events and snapshots belong to. */
+export const EPOCH = 'epoch-1'
+
+/** A tick for these records as they are now (status, bytes, speed), at revision 1 unless told. */
 export function progressTick(
   models: Array<Pick<ModelRecord, 'id' | 'status'> & Partial<ModelRecord>>,
   batch: Partial<BatchProgress> = {},
+  at: Partial<Revisioned> = {},
 ): ProgressTick {
   return {
+    epoch: at.epoch ?? EPOCH,
+    revision: at.revision ?? 1,
     models: models.map((m) => ({
       id: m.id,
       status: m.status,
@@ -178,6 +189,45 @@ const ZERO_COUNTS: Record<ModelStatus, number> = {
   cancelled: 0,
 }
 
+/** Records per status, as the service counts them. */
+export function countsOf(records: readonly Pick<ModelRecord, 'status'>[]): StatusCounts {
+  const counts = { ...ZERO_COUNTS }
+  for (const r of records) counts[r.status]++
+  return counts
+}
+
+/** A change event with these records, at revision 1 unless told; counts follow the records given. */
+export function serviceChange(
+  records: ModelRecord[],
+  overrides: Partial<Omit<ServiceChange, 'records'>> = {},
+): ServiceChange {
+  return {
+    epoch: EPOCH,
+    revision: 1,
+    records,
+    removed: [],
+    batch: batchProgress({ batchId: null }),
+    counts: countsOf(records),
+    ...overrides,
+  }
+}
+
+/** What snapshot() answers for these records (listed queue first), at revision 0 unless told. */
+export function serviceSnapshot(
+  records: ModelRecord[],
+  overrides: Partial<Omit<ServiceSnapshot, 'records'>> = {},
+): ServiceSnapshot {
+  return {
+    epoch: EPOCH,
+    revision: 0,
+    records,
+    queue: records.filter((r) => ACTIVE_STATUSES.includes(r.status)).map((r) => r.id),
+    batch: batchProgress({ batchId: null }),
+    counts: countsOf(records),
+    ...overrides,
+  }
+}
+
 export function serviceStatus(overrides: Partial<ServiceStatus> = {}): ServiceStatus {
   const dir = '/home/me/.local/state/modeldl'
   return {
@@ -194,6 +244,8 @@ export function serviceStatus(overrides: Partial<ServiceStatus> = {}): ServiceSt
     active: 0,
     counts: { ...ZERO_COUNTS },
     batch: batchProgress({ batchId: null }),
+    epoch: EPOCH,
+    revision: 0,
     settings: { concurrency: 2, maxConnections: 4, bandwidthLimitBps: 0 },
     s3: {},
     ...overrides,

@@ -79,7 +79,8 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
         <StatusBadge status={row.status} />
       </div>
       <div role="cell">
-        {row.hasRecord && row.status !== 'missing' && (
+        {/* A cancelled download has no partial file left: no bar, only the word. */}
+        {row.hasRecord && row.status !== 'missing' && row.status !== 'cancelled' && (
           <div className="flex items-center gap-2">
             <ProgressBar
               label={`${row.name} progress`}

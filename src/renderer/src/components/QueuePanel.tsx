@@ -116,12 +116,15 @@ function queueSummary(counts: { downloading: number; waiting: number; paused: nu
   return parts.join(' · ')
 }
 
+/** The latest batch as the service summed it with its last event: the panel derives nothing of its own. */
 function BatchSummary() {
   const batch = useAppStore((s) => s.batch)
+  const downloading = useAppStore((s) => s.counts?.progress)
   if (!batch || !batch.batchId || batch.models === 0) return null
   const done = batch.completed + batch.failed + batch.cancelled
   const percent = percentOf(batch.bytesDone, batch.bytesTotal)
-  const running = done < batch.models
+  // Speed and ETA only while something downloads: an ended or paused batch has neither.
+  const running = done < batch.models && downloading !== 0
   return (
     <section
       aria-label="Latest batch"

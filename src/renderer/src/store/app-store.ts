@@ -13,10 +13,23 @@ import type {
   ScannedModel,
   ScanProgress,
 } from '../../../shared/api-contract'
-import type { BatchProgress, ModelRecord, ModelStatus, ProgressTick } from '../../../shared/service-contract'
-import { ACTIVE_STATUSES } from '../../../shared/service-contract'
+import type {
+  BatchProgress,
+  ModelRecord,
+  ProgressTick,
+  ServiceSnapshot,
+} from '../../../shared/service-contract'
 import type { SettingsView } from '../../../shared/settings'
+import { copyOnWrite } from './copy-on-write'
 import { appendToGroups, indexGroups, type GroupIndex } from './groups'
+import {
+  fromList,
+  fromSnapshot,
+  withChange,
+  withTick,
+  type RecordChange,
+  type ServiceView,
+} from './service-records'
 import type { DisplayStatus } from './status'
 
 export type ViewKey = 'downloads' | 'browse'
@@ -68,7 +81,7 @@ export interface ScanState {
   early: readonly ScanProgress[]
 }
 
-export interface DataSlice {
+export interface DataSlice extends ServiceView {
   connection: { state: 'connecting' | 'ready' | 'failed'; message?: string }
   appInfo: AppInfo | null
   settings: SettingsView | null
@@ -81,13 +94,6 @@ export interface DataSlice {
   groups: GroupIndex
   /** What the disk says, by model id: from the config load, scans and the models-root watcher. */
   local: ReadonlyMap<string, LocalInfo>
-  /** The service's records by id; a new Map on every change. */
-  records: ReadonlyMap<string, ModelRecord>
-  /** Record statuses only: a new Map only when some status changed, so lists re-sort on that alone. */
-  recordStatus: ReadonlyMap<string, ModelStatus>
-  /** Ids of queued, running and paused models in the service's queue order. */
-  queueOrder: readonly string[]
-  batch: BatchProgress | null
 }
 
 export interface UiSlice {
@@ -110,8 +116,11 @@ export interface DataActions {
   setConfigLoading(loading: boolean): void
   setConfigProblem(problem: ConfigProblem | null): void
   applyConfig(config: LoadedConfig | null): void
+  /** Records as list() gives them (queue first, in its order). */
   setRecords(records: readonly ModelRecord[]): void
-  applyChanged(change: { records: readonly ModelRecord[]; removed: readonly string[] }): void
+  /** Where the window starts following the service, and starts again after a gap. */
+  applySnapshot(snapshot: ServiceSnapshot): void
+  applyChanged(change: RecordChange): void
   mergeProgress(tick: ProgressTick): void
   setBatch(batch: BatchProgress): void
   mergeLocal(changes: Record<string, LocalInfo>): void
@@ -175,24 +184,6 @@ export function idleScan(uri = '', allTypes = false): ScanState {
   }
 }
 
-const isActiveRecord = (r: Pick<ModelRecord, 'status'>) => ACTIVE_STATUSES.includes(r.status)
-
-/** A Map copied on its first write only, so an update that changes nothing keeps the old identity. */
-function copyOnWrite<K, V>(base: ReadonlyMap<K, V>) {
-  let copy: Map<K, V> | null = null
-  return {
-    set(key: K, value: V) {
-      ;(copy ??= new Map(base)).set(key, value)
-    },
-    delete(key: K) {
-      ;(copy ??= new Map(base)).delete(key)
-    },
-    get result(): ReadonlyMap<K, V> {
-      return copy ?? base
-    },
-  }
-}
-
 export function createAppStore(initial: Partial<UiSlice> = {}): AppStore {
   let toastSeq = 0
   let focusSeq = 0
@@ -215,6 +206,7 @@ export function createAppStore(initial: Partial<UiSlice> = {}): AppStore {
       recordStatus: new Map(),
       queueOrder: [],
       batch: null,
+      counts: null,
       scan: idleScan(),
       screen: 'downloads',
       views: { downloads: emptyView(), browse: emptyView() },
@@ -264,64 +256,10 @@ export function createAppStore(initial: Partial<UiSlice> = {}): AppStore {
           }
         }),
 
-      setRecords: (list) => {
-        const records = new Map(list.map((r) => [r.id, r]))
-        const recordStatus = new Map(list.map((r) => [r.id, r.status]))
-        // The service lists the queue first, in its order.
-        set({ records, recordStatus, queueOrder: list.filter(isActiveRecord).map((r) => r.id) })
-      },
-
-      applyChanged: ({ records: changed, removed }) =>
-        set((s) => {
-          const records = new Map(s.records)
-          const recordStatus = copyOnWrite(s.recordStatus)
-          const local = copyOnWrite(s.local)
-          const gone = new Set(removed)
-          const order = s.queueOrder.filter((id) => !gone.has(id))
-          const inOrder = new Set(order)
-          const leaving = new Set<string>()
-          for (const id of removed) {
-            records.delete(id)
-            if (s.recordStatus.has(id)) recordStatus.delete(id)
-          }
-          for (const r of changed) {
-            const before = s.records.get(r.id)
-            records.set(r.id, r)
-            if (s.recordStatus.get(r.id) !== r.status) recordStatus.set(r.id, r.status)
-            if (!isActiveRecord(r)) leaving.add(r.id)
-            else if (!inOrder.has(r.id)) {
-              order.push(r.id)
-              inOrder.add(r.id)
-            }
-            // The service verified the file before calling it complete: installed until the disk says otherwise.
-            if (r.status === 'completed' && before?.status !== 'completed')
-              local.set(r.id, { state: 'installed' })
-          }
-          return {
-            records,
-            recordStatus: recordStatus.result,
-            local: local.result,
-            queueOrder: leaving.size > 0 ? order.filter((id) => !leaving.has(id)) : order,
-          }
-        }),
-
-      mergeProgress: (tick) =>
-        set((s) => {
-          const records = new Map(s.records)
-          const recordStatus = copyOnWrite(s.recordStatus)
-          let touched = false
-          for (const m of tick.models) {
-            const r = records.get(m.id)
-            // A tick for a model whose record has not arrived yet: the bridge fetches the list.
-            if (!r) continue
-            touched = true
-            records.set(m.id, { ...r, ...m })
-            if (r.status !== m.status) recordStatus.set(m.id, m.status)
-          }
-          return touched
-            ? { records, recordStatus: recordStatus.result, batch: tick.batch }
-            : { batch: tick.batch }
-        }),
+      setRecords: (list) => set(fromList(list)),
+      applySnapshot: (snapshot) => set(fromSnapshot(snapshot)),
+      applyChanged: (change) => set((s) => withChange(s, change)),
+      mergeProgress: (tick) => set((s) => withTick(s, tick)),
 
       setBatch: (batch) => set({ batch }),
 

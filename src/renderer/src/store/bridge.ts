@@ -1,48 +1,52 @@
-// The one place that listens to the Api's events, outside any component: it feeds the store, and a
-// progress tick touches only the records it names. It also does the first load of everything the
-// window shows.
+// The one place that listens to the Api's events, outside any component: it feeds the store. The queue
+// follows the service through a RevisionFollower: a snapshot to start, then each change and progress
+// event in revision order; a missed revision or another owner's epoch fetches a snapshot again. Nothing
+// here re-lists or polls. It also does the first load of everything the window shows.
 import type { Api } from '../../../shared/api-contract'
+import { RevisionFollower } from '../../../shared/revision-follower'
 import { errorMessage } from '../lib/format'
 import type { AppStore } from './app-store'
 
-/** How long the bridge waits for changes to settle before reading the service's queue order again. */
-export const LIST_REFRESH_MS = 300
+/** The store's follower of the service's events, and why its last snapshot failed, if it did. */
+interface StoreFollower {
+  follower: RevisionFollower
+  lastError: unknown
+}
+
+/** The follower the bridge runs for a store: "Try again" (commands.reconnect) restarts that same one. */
+const followers = new WeakMap<AppStore, StoreFollower>()
+
+function followService(api: Api, store: AppStore): StoreFollower {
+  const state = () => store.getState()
+  const followed: StoreFollower = {
+    lastError: null,
+    follower: new RevisionFollower({
+      snapshot: (snapshot) => {
+        followed.lastError = null
+        state().applySnapshot(snapshot)
+      },
+      changed: (change) => state().applyChanged(change),
+      progress: (tick) => state().mergeProgress(tick),
+      fetchSnapshot: () => api.snapshot(),
+      // The next event asks again; the first load reports it (see loadInitial).
+      failed: (error) => {
+        followed.lastError = error
+      },
+    }),
+  }
+  return followed
+}
 
 export function connectBridge(api: Api, store: AppStore): () => void {
   const state = () => store.getState()
-  let refreshTimer: ReturnType<typeof setTimeout> | null = null
   let closed = false
-
-  // The queue order (moves, new batches) is the service's; events say what changed, not where it
-  // went, so the list is read again once a burst of changes has settled.
-  const scheduleListRefresh = () => {
-    if (refreshTimer !== null || closed) return
-    refreshTimer = setTimeout(() => {
-      refreshTimer = null
-      api.list().then(
-        (records) => {
-          if (!closed) state().setRecords(records)
-        },
-        () => {},
-      )
-    }, LIST_REFRESH_MS)
-  }
+  const followed = followService(api, store)
+  const { follower } = followed
+  followers.set(store, followed)
 
   const unsubscribes = [
-    api.onProgress((tick) => {
-      const { records } = state()
-      if (tick.models.some((m) => !records.has(m.id))) scheduleListRefresh()
-      state().mergeProgress(tick)
-    }),
-    api.onChanged((change) => {
-      const { records } = state()
-      // A model entering the queue may have been placed anywhere in it (a retry keeps its old place).
-      const entering = change.records.some(
-        (r) => r.status === 'queued' && records.get(r.id)?.status !== 'queued',
-      )
-      state().applyChanged(change)
-      if (entering) scheduleListRefresh()
-    }),
+    api.onProgress((data) => follower.push({ type: 'progress', data })),
+    api.onChanged((data) => follower.push({ type: 'changed', data })),
     api.onSettingsChanged((view) => state().setSettings(view)),
     api.onConfigChanged((config) => state().applyConfig(config)),
     api.onLocalChanged((changes) => state().mergeLocal(changes)),
@@ -54,9 +58,17 @@ export function connectBridge(api: Api, store: AppStore): () => void {
 
   return () => {
     closed = true
-    if (refreshTimer !== null) clearTimeout(refreshTimer)
+    follower.stop()
+    if (followers.get(store) === followed) followers.delete(store)
     for (const unsubscribe of unsubscribes) unsubscribe()
   }
+}
+
+/** Fetches a snapshot through the store's follower (or a follower of its own when no bridge runs). */
+async function followFromSnapshot(api: Api, store: AppStore): Promise<void> {
+  const followed = followers.get(store) ?? followService(api, store)
+  await followed.follower.start()
+  if (!followed.follower.ready) throw followed.lastError ?? new Error('The service sent no snapshot')
 }
 
 /** Everything the window needs at start, asked for at once; the window is usable when it all answered. */
@@ -68,22 +80,30 @@ export async function loadInitial(
   const state = () => store.getState()
   state().setConnection({ state: 'connecting' })
   try {
-    const [info, settings, config, records, status, recent] = await Promise.all([
+    const [info, settings, config, recent] = await Promise.all([
       api.appInfo(),
       api.getSettings(),
       api.currentConfig(),
-      api.list(),
-      api.status(),
       api.recentConfigs(),
+      // Records, queue order, batch and counts at one revision; applied by the follower as it arrives.
+      followFromSnapshot(api, store),
     ])
     if (closed()) return
     state().setAppInfo(info)
     state().setSettings(settings)
     // An event may already have brought a newer config; the current one is only a starting point.
     if (!state().config) state().applyConfig(config)
-    state().setRecords(records)
-    if (!state().batch) state().setBatch(status.batch)
     state().setRecent(recent)
+    // What the config said of the disk is as old as its load: the first paint shows the disk as it is now.
+    const models = [...state().models.values()].map((m) => ({
+      localPath: m.localPath,
+      expectedSize: m.expectedSize,
+    }))
+    if (models.length > 0) {
+      const local = await api.statLocal({ models })
+      if (closed()) return
+      state().mergeLocal(local)
+    }
     state().setConnection({ state: 'ready' })
   } catch (e) {
     if (!closed()) state().setConnection({ state: 'failed', message: errorMessage(e) })

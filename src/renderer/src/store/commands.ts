@@ -62,14 +62,6 @@ export function createCommands(api: Api, store: AppStore) {
     state().pushToast('error', errorMessage(error))
   }
 
-  async function refreshRecords(): Promise<void> {
-    try {
-      state().setRecords(await api.list())
-    } catch (e) {
-      fail(e)
-    }
-  }
-
   async function selectorCall(
     method: 'pause' | 'resume' | 'cancel' | 'retry',
     selector: ModelSelector,
@@ -132,7 +124,6 @@ export function createCommands(api: Api, store: AppStore) {
   }
 
   return {
-    refreshRecords,
     download,
     /** Load everything again after the first load failed. */
     reconnect: () => loadInitial(api, store),
@@ -160,9 +151,8 @@ export function createCommands(api: Api, store: AppStore) {
 
     async move(id: string, position: MovePosition): Promise<void> {
       try {
+        // The new order comes back with the service's change event, like every other window's.
         await api.move({ id, position })
-        // The order is the service's: read it back rather than guess it.
-        await refreshRecords()
       } catch (e) {
         fail(e)
       }

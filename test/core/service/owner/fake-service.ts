@@ -1,6 +1,7 @@
 // An in-memory DownloadServiceApi for the transport tests: the real service lives elsewhere, and what is
 // tested here is only that every kind of call, answer, error and event crosses the socket intact.
 import type {
+  DiskCheckResult,
   DownloadServiceApi,
   EnqueueRequest,
   EnqueueResult,
@@ -123,6 +124,11 @@ export class FakeService implements DownloadServiceApi {
   async list(): Promise<ModelRecord[]> {
     this.calls.push({ method: 'list', args: [] })
     return [...this.records.values()]
+  }
+
+  async checkDisk(): Promise<DiskCheckResult> {
+    this.calls.push({ method: 'checkDisk', args: [] })
+    return { checked: this.records.size, forgotten: [], corrected: [] }
   }
 
   async snapshot(): Promise<ServiceSnapshot> {
