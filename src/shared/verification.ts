@@ -1,0 +1,27 @@
+// How a completed file was checked, in the words every view uses: the service writes them into a
+// record's `verifiedBy`; `modeldl get`, which keeps no records, describes its results the same way.
+import { SIZE_ONLY, type ModelRecord } from './service-contract'
+import type { VerifiedChecksum } from './transfer'
+
+/** "sha256 from config", "S3 CRC64NVME", "MD5 ETag": how one checksum was checked. */
+export function describeVerification(v: VerifiedChecksum): string {
+  if (v.source === 'job') return `${v.algorithm} from config`
+  if (v.source === 'etag') return 'MD5 ETag'
+  return `S3 ${v.algorithm.toUpperCase()}`
+}
+
+/** A completed record's `verifiedBy`, never empty: a record saved before it was always set says size only. */
+export function verifiedByOf(record: Pick<ModelRecord, 'verifiedBy'>): string[] {
+  return record.verifiedBy?.length ? record.verifiedBy : [SIZE_ONLY]
+}
+
+/** Completed, but only its length was checked: every view says so rather than a plain "completed". */
+export function isSizeOnly(record: Pick<ModelRecord, 'status' | 'verifiedBy'>): boolean {
+  const by = verifiedByOf(record)
+  return record.status === 'completed' && by.length === 1 && by[0] === SIZE_ONLY
+}
+
+/** Why a file is "size only" and what to do about it, for a tooltip, the details drawer or a terminal. */
+export const SIZE_ONLY_EXPLANATION =
+  'Only its length was checked: the store gave no checksum and its ETag is not an MD5 ' +
+  '(or the file was already on disk). Add a sha256 to its config entry to verify the bytes.'
