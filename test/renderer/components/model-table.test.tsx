@@ -204,6 +204,21 @@ describe('ModelTable', () => {
       }
     })
 
+    it('completed by size only: a caution marker whose tooltip says why and what to do', () => {
+      renderTable([vae, lora], {
+        records: [
+          modelRecord(vae, { status: 'completed', downloaded: 300 * MB, verifiedBy: ['size only'] }),
+          modelRecord(lora, { status: 'completed', downloaded: 200 * MB, verifiedBy: ['MD5 ETag'] }),
+        ],
+      })
+      const row = rowOf('ae.safetensors')
+      expect(statusIn(row)).toBe('completed')
+      const marker = within(row).getByText('size only')
+      expect(marker.getAttribute('title')).toMatch(/no checksum.*Add a sha256 to its config entry/s)
+      // A checked file says nothing more than completed.
+      expect(within(rowOf('detail.safetensors')).queryByText('size only')).toBeNull()
+    })
+
     it('a completed record whose file was deleted since: missing, with no bar saying 100%', () => {
       renderTable([vae], {
         records: [modelRecord(vae, { status: 'completed', downloaded: 300 * MB })],
