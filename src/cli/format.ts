@@ -1,6 +1,6 @@
 import { formatBytes } from '../core/transfer/preflight'
 import type { ModelRecord } from '../shared/service-contract'
-import { isSizeOnly, verifiedByOf } from '../shared/verification'
+import { isSizeOnly, sizeOnlyReason, verifiedByOf } from '../shared/verification'
 
 /**
  * What a terminal acts on rather than shows: C0 controls (ESC starts every escape sequence; newline,
@@ -64,7 +64,7 @@ export function statusLine(r: ModelRecord): string {
   const line = `${r.status.padEnd(9)} ${terminalSafe(`${r.group}/${r.modelName}`)}`
   if (r.status !== 'completed') return line
   if (isSizeOnly(r))
-    return `${line}  (size only: no checksum from the store; add sha256 to its config entry to verify the bytes)`
+    return `${line}  (size only: ${sizeOnlyReason(r)}; add sha256 to its config entry to verify the bytes)`
   return `${line}  (verified: ${verifiedByOf(r).join(', ')})`
 }
 

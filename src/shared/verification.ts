@@ -21,7 +21,14 @@ export function isSizeOnly(record: Pick<ModelRecord, 'status' | 'verifiedBy'>): 
   return record.status === 'completed' && by.length === 1 && by[0] === SIZE_ONLY
 }
 
-/** Why a file is "size only" and what to do about it, for a tooltip, the details drawer or a terminal. */
-export const SIZE_ONLY_EXPLANATION =
-  'Only its length was checked: the store gave no checksum and its ETag is not an MD5 ' +
-  '(or the file was already on disk). Add a sha256 to its config entry to verify the bytes.'
+/** Why only a file's length was checked, in a few words: a record knows which way it completed. */
+export function sizeOnlyReason(record: Pick<ModelRecord, 'etag' | 'linkTo'>): string {
+  if (record.linkTo) return 'a link to a file checked by its size only'
+  if (record.etag) return 'the store gave no checksum and its ETag is not an MD5'
+  return 'the file was found complete on disk, not downloaded'
+}
+
+/** Why a file is "size only" and what to do about it, for a tooltip or the details drawer. */
+export function sizeOnlyExplanation(record: Pick<ModelRecord, 'etag' | 'linkTo'>): string {
+  return `Only its length was checked: ${sizeOnlyReason(record)}. Add a sha256 to its config entry to verify the bytes.`
+}

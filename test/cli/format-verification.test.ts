@@ -8,6 +8,7 @@ const sizeOnly = makeRecord({
   modelName: 'a.pt',
   status: 'completed',
   verifiedBy: ['size only'],
+  etag: '"0123-2"',
 })
 const checked = makeRecord({
   group: 'loras',
@@ -24,7 +25,9 @@ describe('statusLine (download --wait)', () => {
     expect(statusLine(sizeOnly)).toMatch(
       /^completed +loras\/a\.pt +\(size only: .*add sha256 to its config entry/,
     )
-    expect(statusLine(older)).toContain('(size only:')
+    expect(statusLine(sizeOnly)).toContain('the store gave no checksum and its ETag is not an MD5')
+    // Found complete on disk (no transfer, no ETag): it says so, not that the store gave no checksum.
+    expect(statusLine(older)).toContain('(size only: the file was found complete on disk, not downloaded;')
     expect(statusLine(checked)).toMatch(
       /^completed +loras\/b\.pt +\(verified: sha256 from config, MD5 ETag\)$/,
     )

@@ -76,7 +76,7 @@ describe('modeldl against a store without checksums: "size only"', () => {
     const r = await run('download', 'single', single('unchecked.safetensors'), '--wait')
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toMatch(
-      /^completed +loras\/unchecked\.safetensors +\(size only: no checksum from the store; add sha256 to its config entry/m,
+      /^completed +loras\/unchecked\.safetensors +\(size only: the store gave no checksum and its ETag is not an MD5; add sha256 to its config entry/m,
     )
     // The proxy did act: the bytes on disk are not the object's, though their length is.
     expect(proxy.requests.some((q) => q.faults.includes('corrupt'))).toBe(true)

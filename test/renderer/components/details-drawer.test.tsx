@@ -111,7 +111,9 @@ describe('DetailsDrawer', () => {
       ]),
     )
     const note = screen.getByRole('note', { name: 'Verified by size only' })
-    expect(note.textContent).toMatch(/^size only.*no checksum.*Add a sha256 to its config entry/s)
+    expect(note.textContent).toMatch(
+      /^size onlyOnly its length was checked: the file was found complete on disk, not downloaded\. Add a sha256 to its config entry/,
+    )
     expect(facts()['Status']).toContain('size only')
   })
 

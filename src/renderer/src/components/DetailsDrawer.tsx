@@ -65,7 +65,7 @@ export function DetailsDrawer() {
       <span key="s" className="inline-flex items-center gap-2">
         <StatusBadge status={status} />
         {hint && <span className="muted">{hint}</span>}
-        {status === 'completed' && record && isSizeOnly(record) && <SizeOnlyMarker />}
+        {status === 'completed' && record && isSizeOnly(record) && <SizeOnlyMarker record={record} />}
       </span>,
     ],
     ['Group', model?.group ?? record?.group],
@@ -108,7 +108,7 @@ export function DetailsDrawer() {
         [
           'Verified by',
           record.status !== 'completed' ? undefined : isSizeOnly(record) ? (
-            <SizeOnlyNotice />
+            <SizeOnlyNotice record={record} />
           ) : (
             verifiedByOf(record).join(', ')
           ),

@@ -3,6 +3,7 @@
 import { memo } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { formatBytes, formatBytesPair, formatEta, formatSpeed, percentOf } from '../lib/format'
+import type { ModelRecord } from '../../../shared/service-contract'
 import type { ViewKey } from '../store/app-store'
 import { useAppStore, useCommands } from '../store/context'
 import { selectRow, type RowView } from '../store/selectors'
@@ -39,9 +40,10 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
   const row = useAppStore(useShallow((s) => selectRow(s, view, id)))
   const toggleSelected = useAppStore((s) => s.toggleSelected)
   const openDrawer = useAppStore((s) => s.openDrawer)
+  // The record itself when only its size was checked (a stable reference: no re-render per tick).
   const sizeOnly = useAppStore((s) => {
     const record = s.records.get(id)
-    return row.status === 'completed' && record !== undefined && isSizeOnly(record)
+    return row.status === 'completed' && record !== undefined && isSizeOnly(record) ? record : undefined
   })
   // The bar agrees with the status word: a file on disk is 100%, and a record whose file has gone since
   // (deleted by hand) shows no bar, only "missing".
@@ -105,7 +107,7 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
   )
 })
 
-function TransferCell({ row, sizeOnly }: { row: RowView; sizeOnly: boolean }) {
+function TransferCell({ row, sizeOnly }: { row: RowView; sizeOnly: ModelRecord | undefined }) {
   let content: React.ReactNode = null
   let title: string | undefined
   switch (row.status) {
@@ -131,7 +133,7 @@ function TransferCell({ row, sizeOnly }: { row: RowView; sizeOnly: boolean }) {
       break
     case 'completed':
       // The status column holds only the word: how it was (not) verified goes where a row's details go.
-      if (sizeOnly) content = <SizeOnlyMarker />
+      if (sizeOnly) content = <SizeOnlyMarker record={sizeOnly} />
       break
     case 'queued':
     case 'paused':

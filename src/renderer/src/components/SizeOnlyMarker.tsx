@@ -1,6 +1,9 @@
 // "size only": a completed file of which nothing but its length was checked. A caution, by word, icon
 // and colour together, with what to do about it; never a silent "completed".
-import { SIZE_ONLY_EXPLANATION } from '../../../shared/verification'
+import type { ModelRecord } from '../../../shared/service-contract'
+import { sizeOnlyExplanation } from '../../../shared/verification'
+
+type Why = Pick<ModelRecord, 'etag' | 'linkTo'>
 
 const TONE = 'text-amber-700 dark:text-amber-400'
 
@@ -26,11 +29,11 @@ function CautionIcon() {
 }
 
 /** The row's compact marker; the tooltip says why and what to do. */
-export function SizeOnlyMarker() {
+export function SizeOnlyMarker({ record }: { record: Why }) {
   return (
     <span
       className={`inline-flex items-center gap-1 font-medium ${TONE}`}
-      title={`Size only. ${SIZE_ONLY_EXPLANATION}`}
+      title={`Size only. ${sizeOnlyExplanation(record)}`}
       data-verification="size-only"
     >
       <CautionIcon />
@@ -40,7 +43,7 @@ export function SizeOnlyMarker() {
 }
 
 /** The details drawer's "Verified by" value for such a file: the words and the explanation. */
-export function SizeOnlyNotice() {
+export function SizeOnlyNotice({ record }: { record: Why }) {
   return (
     <div
       role="note"
@@ -51,7 +54,7 @@ export function SizeOnlyNotice() {
         <CautionIcon />
         size only
       </span>
-      <p className="mt-0.5 text-xs text-zinc-700 dark:text-zinc-300">{SIZE_ONLY_EXPLANATION}</p>
+      <p className="mt-0.5 text-xs text-zinc-700 dark:text-zinc-300">{sizeOnlyExplanation(record)}</p>
     </div>
   )
 }
