@@ -89,6 +89,30 @@ describe('modeldl against a store without checksums: "size only"', () => {
     expect(checked.stderr).toMatch(/^completed +loras\/checked\.safetensors +\(verified: MD5 ETag\)$/m)
   })
 
+  it('get says how it verified: "size only" and what to do, or the check it made', async () => {
+    const to = join(work, 'get')
+    const text = await run('get', 's3://models/models/loras/unchecked.safetensors', join(to, 'u.bin'))
+    expect(text.status, text.stderr).toBe(0)
+    expect(text.stderr).toMatch(
+      /^done .*u\.bin .*\(size only: the store gave no checksum and its ETag is not an MD5; pass --sha256/m,
+    )
+    const json = await run('get', 's3://models/models/loras/checked.safetensors', join(to, 'c.bin'), '--json')
+    expect(json.status, json.stderr).toBe(0)
+    const done = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; verifiedBy?: string[] })
+      .find((e) => e.event === 'done')
+    expect(done?.verifiedBy).toEqual(['MD5 ETag'])
+    const unchecked = await run(
+      'get',
+      's3://models/models/loras/unchecked.safetensors',
+      join(to, 'u2.bin'),
+      '--json',
+    )
+    expect(unchecked.stdout).toContain('"verifiedBy":["size only"]')
+  })
+
   it('the JSON events, `progress` and the progress file carry verifiedBy; the log has the warning', async () => {
     // Fetched again (--force), now with JSON lines on stdout.
     const again = await run(
@@ -115,6 +139,17 @@ describe('modeldl against a store without checksums: "size only"', () => {
       verifiedBy: ['size only'],
     })
     expect(shown['loras']!['checked.safetensors']!.verifiedBy).toEqual(['MD5 ETag'])
+
+    // list shows active downloads; --all shows finished ones too, each saying how it was verified.
+    const listed = await run('list', '--all', '--format', 'json')
+    expect(listed.status, listed.stderr).toBe(0)
+    const rows = JSON.parse(listed.stdout) as Array<{ modelName: string; verifiedBy?: string[] }>
+    expect(rows.find((r) => r.modelName === 'unchecked.safetensors')?.verifiedBy).toEqual(['size only'])
+    expect(rows.find((r) => r.modelName === 'checked.safetensors')?.verifiedBy).toEqual(['MD5 ETag'])
+    const tableText = (await run('list', '--all')).stdout
+    expect(tableText).toMatch(/unchecked\.safetensors +completed \(size only\) +100\.0%/)
+    expect(tableText).toMatch(/ checked\.safetensors +completed +100\.0%/)
+    expect((await run('list', '--format', 'json')).stdout.trim()).toBe('[]')
 
     const file = JSON.parse(await readFile(join(work, 'home/progress.json'), 'utf8')) as Entries
     expect(file['loras']!['unchecked.safetensors']!.verifiedBy).toEqual(['size only'])
