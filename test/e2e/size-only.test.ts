@@ -123,4 +123,18 @@ describe('a store without checksums, in the window', () => {
     expect(await other.getByRole('note', { name: 'Verified by size only' }).count()).toBe(0)
     await page.getByRole('button', { name: 'Close details' }).click()
   })
+
+  it('says the same in a dark window', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 640 }, colorScheme: 'dark' })
+    const dark = await context.newPage()
+    await dark.goto(`${serve.origin()}/?token=${serve.token}`)
+    await waitForStatus(dark, UNCHECKED, 'completed')
+    expect(await modelRow(dark, UNCHECKED).getByText('size only', { exact: true }).isVisible()).toBe(true)
+    await modelRow(dark, UNCHECKED).hover()
+    await dark.getByRole('button', { name: `Details for ${UNCHECKED}` }).click()
+    await expect.poll(() => dark.getByRole('note', { name: 'Verified by size only' }).isVisible()).toBe(true)
+    await screenshot(dark, 'size-only-drawer-dark')
+    await shot('size-only-drawer-dark', dark)
+    await context.close()
+  })
 })
