@@ -1,5 +1,6 @@
 import { formatBytes } from '../core/transfer/preflight'
 import type { ModelRecord } from '../shared/service-contract'
+import { isSizeOnly, sizeOnlyReason, verifiedByOf } from '../shared/verification'
 
 /**
  * What a terminal acts on rather than shows: C0 controls (ESC starts every escape sequence; newline,
@@ -50,12 +51,29 @@ export function formatEta(seconds: number | null): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`
 }
 
+/** The status word, with "size only" beside a completed file of which only the length was checked. */
+export function statusWord(r: Pick<ModelRecord, 'status' | 'verifiedBy'>): string {
+  return isSizeOnly(r) ? 'completed (size only)' : r.status
+}
+
+/**
+ * `download --wait`'s line when a model changes status; a completed one says how it was verified, and
+ * "size only" says what to do about it.
+ */
+export function statusLine(r: ModelRecord): string {
+  const line = `${r.status.padEnd(9)} ${terminalSafe(`${r.group}/${r.modelName}`)}`
+  if (r.status !== 'completed') return line
+  if (isSizeOnly(r))
+    return `${line}  (size only: ${sizeOnlyReason(r)}; add sha256 to its config entry to verify the bytes)`
+  return `${line}  (verified: ${verifiedByOf(r).join(', ')})`
+}
+
 /** One line a model: the `simple` list format. */
 export function simpleLine(r: ModelRecord): string {
   const speed =
     r.status === 'progress' ? `  ${formatBytes(r.speedBps)}/s  ETA ${formatEta(r.etaSeconds)}` : ''
   const error = r.status === 'failed' && r.errorMessage ? `  ${terminalSafe(r.errorMessage)}` : ''
-  return `${terminalSafe(r.group)}/${terminalSafe(r.modelName)}  ${r.status}  ${percent(r)}%  ${formatBytes(r.downloaded)}/${formatBytes(r.totalSize || r.expectedSize)}${speed}${error}`
+  return `${terminalSafe(r.group)}/${terminalSafe(r.modelName)}  ${statusWord(r)}  ${percent(r)}%  ${formatBytes(r.downloaded)}/${formatBytes(r.totalSize || r.expectedSize)}${speed}${error}`
 }
 
 export function table(rows: ModelRecord[]): string {
@@ -63,7 +81,7 @@ export function table(rows: ModelRecord[]): string {
   const body = rows.map((r) => [
     terminalSafe(r.group),
     terminalSafe(r.modelName),
-    r.status,
+    statusWord(r),
     `${percent(r).toFixed(1)}%`,
     formatBytes(r.totalSize || r.expectedSize),
     r.status === 'progress' ? `${formatBytes(r.speedBps)}/s` : '',
@@ -93,6 +111,7 @@ export function listJson(r: ModelRecord): Record<string, unknown> {
     etaSeconds: r.etaSeconds,
     attempts: r.attempts,
     autoRetries: r.autoRetries,
+    ...(r.status === 'completed' ? { verifiedBy: verifiedByOf(r) } : {}),
     ...(r.errorCode ? { errorCode: r.errorCode, errorMessage: r.errorMessage } : {}),
   }
 }

@@ -15,7 +15,7 @@ import type { ScannedModel } from '../../shared/api-contract'
 import type { EnqueueEntry, ModelRecord } from '../../shared/service-contract'
 import { TERMINAL_STATUSES } from '../../shared/service-contract'
 import { cliContext, type CliContext } from '../cli-settings'
-import { formatEta, listJson, percent, terminalSafe } from '../format'
+import { formatEta, listJson, percent, statusLine, statusWord, terminalSafe } from '../format'
 import { followModels } from '../model-follower'
 import { connectOrStartDaemon, ownOrConnect, type ServiceSession } from '../owner-session'
 import { UsageError } from '../usage-error'
@@ -301,7 +301,7 @@ function render(
     for (const r of records) {
       if (last.get(r.id) !== r.status) {
         last.set(r.id, r.status)
-        console.error(`${r.status.padEnd(9)} ${terminalSafe(`${r.group}/${r.modelName}`)}`)
+        console.error(statusLine(r))
       }
     }
     return
@@ -313,7 +313,7 @@ function render(
     const filled = Math.round((p / 100) * width)
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled)
     const extra =
-      r.status === 'progress' ? `${formatBytes(r.speedBps)}/s ETA ${formatEta(r.etaSeconds)}` : r.status
+      r.status === 'progress' ? `${formatBytes(r.speedBps)}/s ETA ${formatEta(r.etaSeconds)}` : statusWord(r)
     return `${bar} ${p.toFixed(1).padStart(5)}%  ${formatBytes(r.totalSize || r.expectedSize).padStart(8)}  ${extra.padEnd(18)} ${terminalSafe(r.modelName)}`
   })
   if (drawn() > 0) process.stderr.write(`\x1b[${drawn()}A`)

@@ -5,6 +5,7 @@ import { formatBytes } from '../../core/transfer/preflight'
 import { parseS3Uri } from '../../core/transfer/s3-uri'
 import { WorkerHost } from '../../core/worker-host'
 import { preforkedLauncher } from '../../core/worker-prefork'
+import { SIZE_ONLY } from '../../shared/service-contract'
 import {
   DEFAULT_TUNING,
   type TransferJob,
@@ -12,6 +13,7 @@ import {
   type TransferResult,
   type TransferTuning,
 } from '../../shared/transfer'
+import { describeVerification } from '../../shared/verification'
 import { UsageError } from '../usage-error'
 
 export const GET_HELP = `modeldl get <s3://bucket/key> <local-path> [<s3://bucket/key> <local-path> …] [options]
@@ -155,6 +157,8 @@ class ProgressReporter {
   done(job: TransferJob, result: TransferResult): void {
     const { size, durationMs: ms, bytesResumed } = result
     const verified = result.verified.map((v) => v.algorithm)
+    // The service's words for a record's verifiedBy, so a script reads `get` and `list` alike.
+    const verifiedBy = result.verified.length ? result.verified.map(describeVerification) : [SIZE_ONLY]
     if (this.mode === 'json')
       return void console.log(
         JSON.stringify({
@@ -165,11 +169,14 @@ class ProgressReporter {
           bytesResumed,
           ms,
           verified,
+          verifiedBy,
         }),
       )
     if (this.mode === 'quiet') return
     if (process.stderr.isTTY && this.jobs.length === 1) process.stderr.write('\n')
-    const check = verified.length ? `verified ${verified.join(', ')}` : 'size checked'
+    const check = result.verified.length
+      ? `verified by ${verifiedBy.join(', ')}`
+      : 'size only: the store gave no checksum and its ETag is not an MD5; pass --sha256 to verify the bytes'
     console.error(`done  ${job.localPath}  ${formatBytes(size)} in ${(ms / 1000).toFixed(2)} s (${check})`)
   }
 

@@ -19,7 +19,9 @@ import { orderRecords, readStateSnapshot, reportRecovery } from '../state-snapsh
 import { UsageError } from '../usage-error'
 
 export const INFO_HELP = `modeldl progress [--group G --model M | --path P | --all] [--out FILE]
-modeldl list     [--format json|table|simple]     active downloads
+modeldl list     [--format json|table|simple] [--all]
+                 active downloads; --all: every record, finished ones too (a completed one says how
+                 it was verified: "size only" when nothing but its length could be checked)
 modeldl queue    [--json]  |  modeldl queue move --path P (--top|--up|--down|--bottom)
 modeldl status   [--json]
 These read from the running owner, or from the state folder when none runs.`
@@ -84,19 +86,24 @@ export async function progressCommand(argv: string[], entry: Entrypoints): Promi
 export async function listCommand(argv: string[], entry: Entrypoints): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { format: { type: 'string', default: 'table' }, home: { type: 'string' } },
+    options: {
+      format: { type: 'string', default: 'table' },
+      all: { type: 'boolean' },
+      home: { type: 'string' },
+    },
   })
   const ctx = await cliContext(values.home ? { home: values.home } : {})
-  const active = (await records(ctx, entry)).records.filter((r) => ACTIVE_STATUSES.includes(r.status))
+  const all = (await records(ctx, entry)).records
+  const shown = values.all ? all : all.filter((r) => ACTIVE_STATUSES.includes(r.status))
   switch (values.format) {
     case 'json':
-      console.log(JSON.stringify(active.map(listJson), null, 2))
+      console.log(JSON.stringify(shown.map(listJson), null, 2))
       break
     case 'simple':
-      for (const r of active) console.log(simpleLine(r))
+      for (const r of shown) console.log(simpleLine(r))
       break
     case 'table':
-      console.log(active.length ? table(active) : 'No active downloads.')
+      console.log(shown.length ? table(shown) : values.all ? 'No downloads.' : 'No active downloads.')
       break
     default:
       throw new UsageError(`--format takes json, table or simple, got "${values.format}"`)

@@ -91,6 +91,32 @@ describe('DetailsDrawer', () => {
     expect(screen.queryByText('Not downloaded by this app yet.')).toBeNull()
   })
 
+  it('shows how a completed file was verified, and "size only" as a caution that says what to do', () => {
+    const { store } = renderDrawer((s) => {
+      s.getState().applyConfig(loadedConfig([model], { local: { [model.id]: localState('installed') } }))
+      s.getState().setRecords([
+        modelRecord(model, { status: 'completed', downloaded: model.expectedSize, verifiedBy: ['MD5 ETag'] }),
+      ])
+      s.getState().openDrawer('downloads', model.id)
+    })
+    expect(facts()['Verified by']).toBe('MD5 ETag')
+    expect(screen.queryByRole('note', { name: 'Verified by size only' })).toBeNull()
+    act(() =>
+      store.getState().setRecords([
+        modelRecord(model, {
+          status: 'completed',
+          downloaded: model.expectedSize,
+          verifiedBy: ['size only'],
+        }),
+      ]),
+    )
+    const note = screen.getByRole('note', { name: 'Verified by size only' })
+    expect(note.textContent).toMatch(
+      /^size onlyOnly its length was checked: the file was found complete on disk, not downloaded\. Add a sha256 to its config entry/,
+    )
+    expect(facts()['Status']).toContain('size only')
+  })
+
   it('shows the ETag, date and compressed copy of a scanned object', () => {
     const scanned = scannedModel({
       group: 'unet',

@@ -206,6 +206,28 @@ describe('ModelTable', () => {
       }
     })
 
+    it('completed by size only: a caution marker whose tooltip says why and what to do', () => {
+      renderTable([vae, lora], {
+        records: [
+          modelRecord(vae, {
+            status: 'completed',
+            downloaded: 300 * MB,
+            verifiedBy: ['size only'],
+            etag: '"0123-2"',
+          }),
+          modelRecord(lora, { status: 'completed', downloaded: 200 * MB, verifiedBy: ['MD5 ETag'] }),
+        ],
+      })
+      const row = rowOf('ae.safetensors')
+      expect(statusIn(row)).toBe('completed')
+      const marker = within(row).getByText('size only')
+      expect(marker.getAttribute('title')).toMatch(
+        /^Size only\. Only its length was checked: the store gave no checksum and its ETag is not an MD5\. Add a sha256 to its config entry/,
+      )
+      // A checked file says nothing more than completed.
+      expect(within(rowOf('detail.safetensors')).queryByText('size only')).toBeNull()
+    })
+
     it('a completed record whose file was deleted since: missing, with no bar saying 100%', () => {
       renderTable([vae], {
         records: [modelRecord(vae, { status: 'completed', downloaded: 300 * MB })],

@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { z } from 'zod'
 import type { ModelRecord, ModelStatus } from '../../../shared/service-contract'
+import { verifiedByOf } from '../../../shared/verification'
 import { writeFileAtomic } from '../../fs/atomic-write'
 import { retryWhileBusy } from './busy-retry'
 import type { LogFn } from './log'
@@ -14,6 +15,11 @@ export interface ProgressEntry {
   status: ModelStatus
   /** ISO 8601. */
   lastUpdated: string
+  /**
+   * Completed entries only: how the file was checked ("sha256 from config", "MD5 ETag", … or "size
+   * only"). An addition to the seed's schema, whose readers ignore fields they do not know.
+   */
+  verifiedBy?: string[]
 }
 
 /** `{ [group]: { [modelName]: ProgressEntry } }` */
@@ -25,6 +31,7 @@ const ProgressEntrySchema = z.object({
   downloaded: z.number(),
   status: z.enum(['queued', 'progress', 'paused', 'completed', 'failed', 'cancelled']),
   lastUpdated: z.string(),
+  verifiedBy: z.array(z.string()).optional(),
 })
 const ProgressFileSchema = z.record(z.string(), z.record(z.string(), ProgressEntrySchema))
 
@@ -54,6 +61,7 @@ export function progressFileContent(records: readonly ModelRecord[]): ProgressFi
         downloaded: r.downloaded,
         status: r.status,
         lastUpdated: r.lastUpdated,
+        ...(r.status === 'completed' ? { verifiedBy: verifiedByOf(r) } : {}),
       },
     ])
     out.push([group, Object.fromEntries(entries)])

@@ -2,12 +2,14 @@
 // service's record of its downloads (attempts, errors with their codes, timings).
 import { useEffect, useRef } from 'react'
 import type { ScannedModel } from '../../../shared/api-contract'
+import { isSizeOnly, verifiedByOf } from '../../../shared/verification'
 import { formatBytes, formatBytesPair, formatTime } from '../lib/format'
 import { useAppStore, useCommands } from '../store/context'
 import { modelsOf } from '../store/selectors'
 import { deriveStatus } from '../store/status'
 import { StatusBadge } from './StatusBadge'
 import { CloseIcon } from './icons'
+import { SizeOnlyMarker, SizeOnlyNotice } from './SizeOnlyMarker'
 
 const LOCAL_WORDS = {
   installed: 'complete file of the expected size',
@@ -63,6 +65,7 @@ export function DetailsDrawer() {
       <span key="s" className="inline-flex items-center gap-2">
         <StatusBadge status={status} />
         {hint && <span className="muted">{hint}</span>}
+        {status === 'completed' && record && isSizeOnly(record) && <SizeOnlyMarker record={record} />}
       </span>,
     ],
     ['Group', model?.group ?? record?.group],
@@ -104,11 +107,11 @@ export function DetailsDrawer() {
         ['Phase', record.status === 'progress' ? record.phase : undefined],
         [
           'Verified by',
-          record.status === 'completed'
-            ? record.verifiedBy?.length
-              ? record.verifiedBy.join(', ')
-              : 'size only'
-            : undefined,
+          record.status !== 'completed' ? undefined : isSizeOnly(record) ? (
+            <SizeOnlyNotice record={record} />
+          ) : (
+            verifiedByOf(record).join(', ')
+          ),
         ],
         ['Attempts', record.attempts.toLocaleString('en-US')],
         ['Automatic retries', record.autoRetries.toLocaleString('en-US')],

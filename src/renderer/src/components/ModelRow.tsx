@@ -3,12 +3,15 @@
 import { memo } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { formatBytes, formatBytesPair, formatEta, formatSpeed, percentOf } from '../lib/format'
+import type { ModelRecord } from '../../../shared/service-contract'
 import type { ViewKey } from '../store/app-store'
 import { useAppStore, useCommands } from '../store/context'
 import { selectRow, type RowView } from '../store/selectors'
 import { isOnDisk } from '../store/status'
+import { isSizeOnly } from '../../../shared/verification'
 import { StatusBadge } from './StatusBadge'
 import { ProgressBar } from './ProgressBar'
+import { SizeOnlyMarker } from './SizeOnlyMarker'
 import {
   CancelIcon,
   CopyIcon,
@@ -37,6 +40,11 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
   const row = useAppStore(useShallow((s) => selectRow(s, view, id)))
   const toggleSelected = useAppStore((s) => s.toggleSelected)
   const openDrawer = useAppStore((s) => s.openDrawer)
+  // The record itself when only its size was checked (a stable reference: no re-render per tick).
+  const sizeOnly = useAppStore((s) => {
+    const record = s.records.get(id)
+    return row.status === 'completed' && record !== undefined && isSizeOnly(record) ? record : undefined
+  })
   // The bar agrees with the status word: a file on disk is 100%, and a record whose file has gone since
   // (deleted by hand) shows no bar, only "missing".
   const percent = isOnDisk(row.status) ? 100 : percentOf(row.downloaded, row.total)
@@ -92,7 +100,7 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
           </div>
         )}
       </div>
-      <TransferCell row={row} />
+      <TransferCell row={row} sizeOnly={sizeOnly} />
       <div role="cell" className="flex items-center justify-end gap-0.5">
         <RowActions view={view} id={id} row={row} tabbable={active} />
       </div>
@@ -100,7 +108,7 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
   )
 })
 
-function TransferCell({ row }: { row: RowView }) {
+function TransferCell({ row, sizeOnly }: { row: RowView; sizeOnly: ModelRecord | undefined }) {
   let content: React.ReactNode = null
   let title: string | undefined
   switch (row.status) {
@@ -123,6 +131,10 @@ function TransferCell({ row }: { row: RowView }) {
             {formatEta(row.etaSeconds)}
           </>
         )
+      break
+    case 'completed':
+      // The status column holds only the word: how it was (not) verified goes where a row's details go.
+      if (sizeOnly) content = <SizeOnlyMarker record={sizeOnly} />
       break
     case 'queued':
     case 'paused':

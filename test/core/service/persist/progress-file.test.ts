@@ -15,7 +15,7 @@ const temp = tempDirs()
 afterEach(() => temp.cleanup())
 
 describe('progressFileContent', () => {
-  it("follows the seed's schema: group, model name, five fields", () => {
+  it("follows the seed's schema: group, model name, five fields (and how a completed file was checked)", () => {
     const records = [
       makeRecord({
         localPath: '/m/sdxl/base.safetensors',
@@ -27,7 +27,20 @@ describe('progressFileContent', () => {
         lastUpdated: '2025-07-14T10:30:45.123Z',
       }),
       makeRecord({ localPath: '/m/sdxl/vae.pt', modelName: 'vae.pt', status: 'paused', expectedSize: 77 }),
-      makeRecord({ localPath: '/m/flux/f.gguf', group: 'flux', modelName: 'f.gguf', status: 'completed' }),
+      makeRecord({
+        localPath: '/m/flux/f.gguf',
+        group: 'flux',
+        modelName: 'f.gguf',
+        status: 'completed',
+        verifiedBy: ['size only'],
+      }),
+      makeRecord({
+        localPath: '/m/flux/g.gguf',
+        group: 'flux',
+        modelName: 'g.gguf',
+        status: 'completed',
+        verifiedBy: ['sha256 from config', 'MD5 ETag'],
+      }),
     ]
     expect(progressFileContent(records)).toStrictEqual({
       sdxl: {
@@ -54,9 +67,28 @@ describe('progressFileContent', () => {
           downloaded: 0,
           status: 'completed',
           lastUpdated: '2025-07-14T10:00:00.000Z',
+          verifiedBy: ['size only'],
+        },
+        'g.gguf': {
+          totalSize: 1000,
+          localPath: '/m/flux/g.gguf',
+          downloaded: 0,
+          status: 'completed',
+          lastUpdated: '2025-07-14T10:00:00.000Z',
+          verifiedBy: ['sha256 from config', 'MD5 ETag'],
         },
       },
     })
+  })
+
+  it('says "size only" for a completed record saved before verifiedBy was always set, and reads it back', async () => {
+    const old = makeRecord({ localPath: '/m/a/x.pt', group: 'a', modelName: 'x.pt', status: 'completed' })
+    expect(progressFileContent([{ ...old, verifiedBy: [] }])['a']!['x.pt']!.verifiedBy).toEqual(['size only'])
+    const path = join(await temp.make(), 'progress.json')
+    const writer = new ProgressFileWriter(path)
+    writer.update([old])
+    await writer.flush()
+    expect((await readProgressFile(path))!['a']!['x.pt']!.verifiedBy).toEqual(['size only'])
   })
 
   it('keeps same-named models of one group apart, the first added keeping the plain name', () => {
