@@ -121,7 +121,12 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     (watching = watching.then(async () => {
       if (closed || watcher?.root === root) return
       await watcher?.close()
-      watcher = new ModelsWatcher(root, () => void tracker.refreshAll().catch(refreshFailed), {
+      // The disk is the truth: files that change under the window change what it and the queue say.
+      const onDiskChange = (): void => {
+        void tracker.refreshAll().catch(refreshFailed)
+        void checkDisk()
+      }
+      watcher = new ModelsWatcher(root, onDiskChange, {
         debounceMs: WATCH_DEBOUNCE_MS,
       })
       try {
@@ -157,11 +162,20 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     if (ended.length > 0) void tracker.refresh(ended.map((r) => r.id)).catch(refreshFailed)
   })
 
+  /** The queue's records against the disk; a failure (the owner is restarting) is only logged. */
+  const checkDisk = (): Promise<void> =>
+    deps.service.api.checkDisk().then(
+      () => undefined,
+      (err: unknown) => log('warn', `Checking the queue against the disk failed: ${String(err)}`),
+    )
+
   // ---- configs ------------------------------------------------------------------------------------
   const options = () => configOptions(deps.settings.view().settings, env)
 
   async function adopt(result: ConfigLoadResult, recentPath?: string): Promise<ConfigLoadResult> {
     if (!result.ok) return result
+    // A config opened is a queue looked at again: completed records whose files are gone go first.
+    await checkDisk()
     current = result.config
     tracker.replace('config', current.models, current.local)
     if (recentPath) await rememberRecent(recentPath)
@@ -305,7 +319,11 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     'downloads:retry': (selector) => api.retry(selector),
     'downloads:move': ({ id, position }) => api.move(id, position),
     'downloads:list': () => api.list(),
-    'downloads:snapshot': () => api.snapshot(),
+    // A window attaching sees records the disk agrees with.
+    'downloads:snapshot': async () => {
+      await checkDisk()
+      return api.snapshot()
+    },
     'downloads:status': () => api.status(),
     'config:current': async () => current,
     'config:open': async ({ path }) => openFile(await gate.configPath(path, 'path')),

@@ -2,8 +2,9 @@
 // effects its transitions ask for: stopping jobs, removing partial files, retry timers, queue order,
 // links. Changes made in one synchronous run go out as one change event.
 import { EventEmitter } from 'node:events'
-import { ACTIVE_STATUSES, type ModelRecord, type MovePosition } from '../../shared/service-contract'
+import { ACTIVE_STATUSES, SIZE_ONLY, type ModelRecord, type MovePosition } from '../../shared/service-contract'
 import type { TransferProgress, TransferResult } from '../../shared/transfer'
+import { describeVerification } from '../../shared/verification'
 import { TransferError, TransferStopped } from '../transfer/errors'
 import { removePartFiles } from '../transfer/sidecar'
 import type { JobRunner } from './job-runner'
@@ -11,13 +12,6 @@ import { next, type Effect, type QueueEvent } from './queue-machine'
 import type { ServiceSettings } from './run-settings'
 
 const AUTO_RETRY_DELAY_MS = 2_000
-
-/** "sha256 from config", "S3 CRC64NVME", "MD5 ETag": how a completed file was checked. */
-export function describeVerification(v: TransferResult['verified'][number]): string {
-  if (v.source === 'job') return `${v.algorithm} from config`
-  if (v.source === 'etag') return 'MD5 ETag'
-  return `S3 ${v.algorithm.toUpperCase()}`
-}
 
 export interface QueueCoreDeps {
   settings: () => ServiceSettings
@@ -192,7 +186,7 @@ export class QueueCore {
       type: 'verified',
       etag: result.etag,
       ...(result.lastModified ? { objectLastModified: result.lastModified } : {}),
-      verifiedBy: result.verified.length > 0 ? result.verified.map(describeVerification) : ['size only'],
+      verifiedBy: result.verified.length > 0 ? result.verified.map(describeVerification) : [SIZE_ONLY],
     })
     if (r.status !== 'completed') return
     if (result.verified.length > 0)
