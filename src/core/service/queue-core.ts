@@ -2,7 +2,12 @@
 // effects its transitions ask for: stopping jobs, removing partial files, retry timers, queue order,
 // links. Changes made in one synchronous run go out as one change event.
 import { EventEmitter } from 'node:events'
-import { ACTIVE_STATUSES, SIZE_ONLY, type ModelRecord, type MovePosition } from '../../shared/service-contract'
+import {
+  ACTIVE_STATUSES,
+  SIZE_ONLY,
+  type ModelRecord,
+  type MovePosition,
+} from '../../shared/service-contract'
 import type { TransferProgress, TransferResult } from '../../shared/transfer'
 import { describeVerification } from '../../shared/verification'
 import { TransferError, TransferStopped } from '../transfer/errors'

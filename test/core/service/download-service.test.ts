@@ -77,7 +77,16 @@ describe('DownloadService with a real worker and s3rver', () => {
     >
     expect(Object.keys(progress).sort()).toEqual(['clip', 'legacy', 'text_encoders', 'vae'])
     const p = progress['vae']!['ae.safetensors']!
-    expect(Object.keys(p).sort()).toEqual(['downloaded', 'lastUpdated', 'localPath', 'status', 'totalSize'])
+    // The old schema's fields, plus how a completed file was verified.
+    expect(Object.keys(p).sort()).toEqual([
+      'downloaded',
+      'lastUpdated',
+      'localPath',
+      'status',
+      'totalSize',
+      'verifiedBy',
+    ])
+    expect(p['verifiedBy']).toEqual(['MD5 ETag'])
     expect(p).toMatchObject({
       totalSize: 2 * MiB + 3,
       downloaded: 2 * MiB + 3,
