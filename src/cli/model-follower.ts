@@ -2,7 +2,7 @@
 // start (and again after a missed revision or an owner change, via RevisionFollower), then each change
 // and progress tick as it comes. Nothing polls the list.
 import { RevisionFollower } from '../shared/revision-follower'
-import type { ModelRecord } from '../shared/service-contract'
+import { withTickBytes, type ModelRecord } from '../shared/service-contract'
 import type { ServiceSession } from './owner-session'
 
 export interface FollowModelsOptions {
@@ -51,7 +51,7 @@ export async function followModels(
       for (const m of tick.models) {
         const r = records.get(m.id)
         if (!r) continue
-        records.set(m.id, { ...r, ...m })
+        records.set(m.id, withTickBytes(r, m))
         touched = true
       }
       if (touched) report()

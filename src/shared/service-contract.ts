@@ -159,10 +159,18 @@ export interface Revisioned {
   revision: number
 }
 
+/** A record with a tick's bytes merged in: only the byte fields, whatever else a tick carries. */
+export function withTickBytes<R extends ModelRecord>(r: R, m: ProgressTick['models'][number]): R {
+  const { downloaded, totalSize, speedBps, etaSeconds, phase } = m
+  return { ...r, downloaded, totalSize, speedBps, etaSeconds, ...(phase ? { phase } : {}) }
+}
+
 /** Per-tick progress of the models whose bytes moved, plus the batch summary. */
 export interface ProgressTick extends Revisioned {
   models: Array<
-    Pick<ModelRecord, 'id' | 'status' | 'phase' | 'downloaded' | 'totalSize' | 'speedBps' | 'etaSeconds'>
+    // Bytes only: a status travels in a change event with the whole record, so a tick flushed just
+    // before that change cannot hand a view a "completed" without how it was verified.
+    Pick<ModelRecord, 'id' | 'phase' | 'downloaded' | 'totalSize' | 'speedBps' | 'etaSeconds'>
   >
   batch: BatchProgress
 }

@@ -63,7 +63,7 @@ describe('DownloadsPosition', () => {
 
   it('replays the last event: one revision behind applies it, up to date ignores it, further behind resyncs', async () => {
     const [frame] = position.frames(status('e1', 7))
-    expect(frame).toEqual({ type: 'event', channel: 'downloads:changed', payload: completed })
+    expect(frame).toEqual({ event: 'downloads:changed', data: completed })
 
     const behind = await followerAt('e1', 6)
     behind.follower.push(asEvent(frame!))

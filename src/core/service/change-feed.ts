@@ -89,8 +89,8 @@ export class ChangeFeed {
     for (const id of this.moved) {
       const r = this.source.record(id)
       if (!r) continue
-      const { status, phase, downloaded, totalSize, speedBps, etaSeconds } = r
-      models.push({ id, status, ...(phase ? { phase } : {}), downloaded, totalSize, speedBps, etaSeconds })
+      const { phase, downloaded, totalSize, speedBps, etaSeconds } = r
+      models.push({ id, ...(phase ? { phase } : {}), downloaded, totalSize, speedBps, etaSeconds })
     }
     this.moved.clear()
     this.emit({ type: 'progress', data: { models, batch: this.source.batch(), ...this.nextPosition() } })

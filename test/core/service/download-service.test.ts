@@ -182,7 +182,7 @@ describe('DownloadService with a real worker and s3rver', () => {
     const off = svc.on((e) => {
       if (e.type === 'progress' && e.data.models.some((m) => m.id === vae.localPath)) {
         const m = e.data.models.find((x) => x.id === vae.localPath)!
-        seen.push(`progress ${m.status} ${m.downloaded}`)
+        seen.push(`progress ${m.downloaded}`)
       }
       if (e.type === 'changed') {
         const r = e.data.records.find((x) => x.id === vae.localPath)

@@ -110,6 +110,13 @@ describe('the window', () => {
     expect(statusIn(rowOf('flux1-dev.safetensors'))).toBe('queued')
     const queue = screen.getByRole('complementary', { name: 'Download queue' })
     expect(within(queue).getByText('flux1-dev.safetensors')).toBeTruthy()
+    // The start arrives as a change with the whole record; its bytes then move in ticks.
+    act(() =>
+      fake.emit(
+        'onChanged',
+        serviceChange([modelRecord(flux, { status: 'progress' })], { revision: 2, batch: batch({}) }),
+      ),
+    )
     act(() =>
       fake.emit(
         'onProgress',
@@ -117,14 +124,13 @@ describe('the window', () => {
           [
             {
               id: flux.id,
-              status: 'progress',
               downloaded: 250 * MB,
               totalSize: 1000 * MB,
               speedBps: 25 * MB,
             },
           ],
           batch({ bytesDone: 250 * MB, speedBps: 25 * MB, etaSeconds: 30 }),
-          { revision: 2 },
+          { revision: 3 },
         ),
       ),
     )
@@ -140,7 +146,7 @@ describe('the window', () => {
       fake.emit(
         'onChanged',
         serviceChange([modelRecord(flux, { status: 'completed', downloaded: 1000 * MB })], {
-          revision: 3,
+          revision: 4,
           queue: [],
           batch: batch({ completed: 1, bytesDone: 1000 * MB, etaSeconds: 0 }),
         }),

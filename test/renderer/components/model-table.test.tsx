@@ -359,9 +359,7 @@ describe('ModelTable', () => {
     act(() =>
       store
         .getState()
-        .mergeProgress(
-          progressTick([{ id: vae.id, status: 'progress', downloaded: 150 * MB, totalSize: 300 * MB }]),
-        ),
+        .mergeProgress(progressTick([{ id: vae.id, downloaded: 150 * MB, totalSize: 300 * MB }])),
     )
     expect(
       screen.getByRole('progressbar', { name: 'ae.safetensors progress' }).getAttribute('aria-valuenow'),

@@ -215,9 +215,7 @@ describe('mergeProgress', () => {
   it('ignores models it has no record of, and then keeps the records Map as it was', () => {
     const store = running()
     const before = store.getState().records
-    store
-      .getState()
-      .mergeProgress(progressTick([{ id: '/not/known', status: 'progress', downloaded: 5 }], { models: 3 }))
+    store.getState().mergeProgress(progressTick([{ id: '/not/known', downloaded: 5 }], { models: 3 }))
     expect(store.getState().records).toBe(before)
     expect(store.getState().records.has('/not/known')).toBe(false)
     expect(store.getState().batch?.models).toBe(3)
@@ -226,16 +224,22 @@ describe('mergeProgress', () => {
   it('keeps the status map when only bytes moved', () => {
     const store = running()
     const before = store.getState().recordStatus
-    store.getState().mergeProgress(progressTick([{ id: vae.id, status: 'progress', downloaded: 50 }]))
+    store.getState().mergeProgress(progressTick([{ id: vae.id, downloaded: 50 }]))
     expect(store.getState().recordStatus).toBe(before)
   })
 
-  it('makes a new status map when a tick brings a new status', () => {
+  it('never takes a status from a tick: a status arrives with its whole record in a change event', () => {
     const store = running()
     const before = store.getState().recordStatus
-    store.getState().mergeProgress(progressTick([{ id: lora.id, status: 'progress', downloaded: 1 }]))
-    expect(store.getState().recordStatus).not.toBe(before)
-    expect(store.getState().recordStatus.get(lora.id)).toBe('progress')
+    const statusBefore = store.getState().records.get(lora.id)?.status
+    const tick = progressTick([{ id: lora.id, downloaded: 1 }])
+    // Even a tick that (wrongly) carried one, as an older owner's would, leaves the status alone.
+    store
+      .getState()
+      .mergeProgress({ ...tick, models: tick.models.map((m) => ({ ...m, status: 'completed' })) })
+    expect(store.getState().recordStatus).toBe(before)
+    expect(store.getState().records.get(lora.id)?.status).toBe(statusBefore)
+    expect(store.getState().records.get(lora.id)?.downloaded).toBe(1)
   })
 
   it('takes the batch summary of every tick', () => {

@@ -146,10 +146,7 @@ describe('connectBridge', () => {
   })
 
   it('merges a progress tick at the next revision: the bytes and the batch, nothing fetched', async () => {
-    fake.emit(
-      'onProgress',
-      progressTick([{ id: vae.id, status: 'progress', downloaded: 30 }], { models: 7 }, { revision: 1 }),
-    )
+    fake.emit('onProgress', progressTick([{ id: vae.id, downloaded: 30 }], { models: 7 }, { revision: 1 }))
     expect(store.getState().records.get(vae.id)?.downloaded).toBe(30)
     expect(store.getState().batch?.models).toBe(7)
     await settle()
@@ -346,11 +343,8 @@ describe('loadInitial', () => {
     const store = createAppStore()
     const disconnect = connectBridge(fake.api, store)
     fake.emit('onChanged', serviceChange([modelRecord(vae, { status: 'progress' })], { revision: 3 }))
-    fake.emit(
-      'onProgress',
-      progressTick([{ id: vae.id, status: 'progress', downloaded: 42 }], { models: 3 }, { revision: 4 }),
-    )
-    fake.held('snapshot').resolve(serviceSnapshot([modelRecord(vae, { status: 'queued' })], { revision: 3 }))
+    fake.emit('onProgress', progressTick([{ id: vae.id, downloaded: 42 }], { models: 3 }, { revision: 4 }))
+    fake.held('snapshot').resolve(serviceSnapshot([modelRecord(vae, { status: 'progress' })], { revision: 3 }))
     await settle()
     const s = store.getState()
     expect(s.connection.state).toBe('ready')

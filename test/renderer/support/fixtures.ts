@@ -101,9 +101,9 @@ export function batchProgress(overrides: Partial<BatchProgress> = {}): BatchProg
 /** The owner's run the fixtures' events and snapshots belong to. */
 export const EPOCH = 'epoch-1'
 
-/** A tick for these records as they are now (status, bytes, speed), at revision 1 unless told. */
+/** A tick for these records' bytes and speed (a tick carries no status), at revision 1 unless told. */
 export function progressTick(
-  models: Array<Pick<ModelRecord, 'id' | 'status'> & Partial<ModelRecord>>,
+  models: Array<Pick<ModelRecord, 'id'> & Partial<ModelRecord>>,
   batch: Partial<BatchProgress> = {},
   at: Partial<Revisioned> = {},
 ): ProgressTick {
@@ -112,7 +112,6 @@ export function progressTick(
     revision: at.revision ?? 1,
     models: models.map((m) => ({
       id: m.id,
-      status: m.status,
       downloaded: m.downloaded ?? 0,
       totalSize: m.totalSize ?? 100 * MB,
       speedBps: m.speedBps ?? 0,

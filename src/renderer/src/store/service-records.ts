@@ -8,6 +8,7 @@ import {
   type ModelRecord,
   type ModelStatus,
   type ProgressTick,
+  withTickBytes,
   type ServiceChange,
   type ServiceSnapshot,
   type StatusCounts,
@@ -98,15 +99,13 @@ function orderWithout(order: readonly string[], change: RecordChange): readonly 
 
 export function withTick(s: ServiceView, tick: ProgressTick): Partial<ServiceView> {
   const records = new Map(s.records)
-  const recordStatus = copyOnWrite(s.recordStatus)
   let touched = false
   for (const m of tick.models) {
     const r = records.get(m.id)
     // Every record arrives in a change event before its first tick; one that is gone is no news.
     if (!r) continue
     touched = true
-    records.set(m.id, { ...r, ...m })
-    if (r.status !== m.status) recordStatus.set(m.id, m.status)
+    records.set(m.id, withTickBytes(r, m))
   }
-  return touched ? { records, recordStatus: recordStatus.result, batch: tick.batch } : { batch: tick.batch }
+  return touched ? { records, batch: tick.batch } : { batch: tick.batch }
 }

@@ -215,7 +215,6 @@ describe('socket server and client', () => {
     const progress = fake.progress([
       {
         id: '/m/a',
-        status: 'progress',
         phase: 'fetching',
         downloaded: 5,
         totalSize: 10,
