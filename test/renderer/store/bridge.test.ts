@@ -344,7 +344,9 @@ describe('loadInitial', () => {
     const disconnect = connectBridge(fake.api, store)
     fake.emit('onChanged', serviceChange([modelRecord(vae, { status: 'progress' })], { revision: 3 }))
     fake.emit('onProgress', progressTick([{ id: vae.id, downloaded: 42 }], { models: 3 }, { revision: 4 }))
-    fake.held('snapshot').resolve(serviceSnapshot([modelRecord(vae, { status: 'progress' })], { revision: 3 }))
+    fake
+      .held('snapshot')
+      .resolve(serviceSnapshot([modelRecord(vae, { status: 'progress' })], { revision: 3 }))
     await settle()
     const s = store.getState()
     expect(s.connection.state).toBe('ready')
