@@ -1,7 +1,11 @@
 // Counting a window's WebSocket frames by kind over timed phases of a 50-download run, and the table
 // bench/window-messages.mjs prints from them.
 
-/** Counts frames by kind: `event <channel>`, `result <channel>` (the invoke it answers), `invoke <channel>`. */
+/**
+ * Counts frames by kind: `event <channel>`, `result <channel>` (the call it answers), `invoke <channel>`.
+ * Frames are the wire envelope (src/shared/wire-envelope.ts): `{id, method, params?}` a call,
+ * `{id, result?}` / `{id, error}` an answer, `{event, data}` an event.
+ */
 export class FrameCounter {
   constructor() {
     this.counting = false
@@ -14,14 +18,14 @@ export class FrameCounter {
   }
   sentFrame(text) {
     const f = parse(text)
-    if (f?.type === 'invoke') this.channelOf.set(f.id, f.channel)
-    if (this.counting) add(this.sent, `${f?.type ?? '?'} ${f?.channel ?? ''}`.trim(), text)
+    if (f?.method) this.channelOf.set(f.id, f.method)
+    if (this.counting) add(this.sent, f?.method ? `invoke ${f.method}` : '?', text)
   }
   receivedFrame(text) {
     if (!this.counting) return
     const f = parse(text)
-    const channel = f?.type === 'result' ? this.channelOf.get(f.id) : f?.channel
-    add(this.received, `${f?.type ?? '?'} ${channel ?? ''}`.trim(), text)
+    const kind = f?.event ? `event ${f.event}` : f && 'id' in f ? `result ${this.channelOf.get(f.id) ?? ''}` : '?'
+    add(this.received, kind.trim(), text)
   }
 }
 export function parse(text) {

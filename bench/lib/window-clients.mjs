@@ -24,7 +24,7 @@ export async function measureScript(serve, names, setup) {
     const text = data.toString()
     counter.receivedFrame(text)
     const f = parse(text)
-    if (f?.type === 'result' && waiting.has(f.id)) {
+    if (f && !f.event && waiting.has(f.id)) {
       waiting.get(f.id)(f)
       waiting.delete(f.id)
     }
@@ -33,14 +33,9 @@ export async function measureScript(serve, names, setup) {
     new Promise((resolve, reject) => {
       const id = nextId++
       waiting.set(id, (f) =>
-        f.ok ? resolve(f.result) : reject(new Error(`${channel}: ${f.error?.message}`)),
+        f.error ? reject(new Error(`${channel}: ${f.error.message}`)) : resolve(f.result),
       )
-      const text = JSON.stringify({
-        type: 'invoke',
-        id,
-        channel,
-        ...(request === undefined ? {} : { request }),
-      })
+      const text = JSON.stringify({ id, method: channel, ...(request === undefined ? {} : { params: [request] }) })
       counter.sentFrame(text)
       ws.send(text)
     })
@@ -121,13 +116,13 @@ async function statusProbe(serve) {
       const mine = ++id
       const onMessage = (data) => {
         const f = parse(data.toString())
-        if (f?.type === 'result' && f.id === mine) {
+        if (f && !f.event && f.id === mine) {
           ws.off('message', onMessage)
           resolve(f.result)
         }
       }
       ws.on('message', onMessage)
-      ws.send(JSON.stringify({ type: 'invoke', id: mine, channel }))
+      ws.send(JSON.stringify({ id: mine, method: channel }))
     })
   const counts = async () => (await invoke('downloads:status'))?.counts ?? {}
   return {

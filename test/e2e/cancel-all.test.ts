@@ -3,11 +3,12 @@
 // for the 63 MB: the batch is still running and waiting when the user cancels. The window follows the service's events
 // only, so the "Latest batch" panel must end where the service does (30 cancelled, no speed, no ETA),
 // not frozen on its last progress tick, and no cancelled row may keep a bar.
+import { join } from 'node:path'
 import { mkdir } from 'node:fs/promises'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startUiSession, type UiSession } from './support/ui-session'
-import { nestedConfig, objectKeys, statusOf, type ModelObject } from './support/ui-helpers'
+import { nestedConfig, objectKeys, SCREENSHOT_DIR, statusOf, type ModelObject } from './support/ui-helpers'
 
 const MiB = 1024 * 1024
 const MODELS: ModelObject[] = Array.from({ length: 30 }, (_, i) => ({
@@ -15,7 +16,6 @@ const MODELS: ModelObject[] = Array.from({ length: 30 }, (_, i) => ({
   name: `style_lora_${String(i).padStart(2, '0')}.safetensors`,
   size: 2 * MiB,
 }))
-const SHOTS = '/work/shots'
 
 let session: UiSession
 let page: Page
@@ -73,7 +73,7 @@ describe('Cancel all on 30 models', () => {
     expect(await batchText()).not.toMatch(/B\/s|ETA/)
     expect(await batchText()).toContain('30 cancelled')
 
-    await mkdir(SHOTS, { recursive: true })
-    await page.screenshot({ path: `${SHOTS}/cancel-all-30.png` })
+    await mkdir(SCREENSHOT_DIR, { recursive: true })
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'cancel-all-30.png') })
   })
 })

@@ -11,7 +11,15 @@ import { startS3Server, type TestS3Server } from '../support/s3-server'
 import { startServe, type ServeProcess } from '../support/serve-process'
 import { makeTempDir, removeTempDir } from '../support/temp'
 import { CHROMIUM } from './support/ui-session'
-import { modelRow, nestedConfig, objectKeys, screenshot, statusOf, waitForStatus } from './support/ui-helpers'
+import {
+  modelRow,
+  nestedConfig,
+  objectKeys,
+  SCREENSHOT_DIR,
+  screenshot,
+  statusOf,
+  waitForStatus,
+} from './support/ui-helpers'
 
 const MiB = 1024 * 1024
 const UNCHECKED = 'no_checksum_lora.safetensors'
@@ -21,7 +29,6 @@ const MODELS = [
   { group: 'loras', name: CHECKED, size: 2 * MiB },
 ]
 /** Where the screenshots are also left for a person to look at. */
-const SHOTS = '/work/shots'
 
 let s3: TestS3Server
 let proxy: FaultProxy
@@ -72,8 +79,8 @@ afterAll(async () => {
 })
 
 async function shot(name: string, target: Page | ReturnType<Page['locator']>): Promise<void> {
-  await mkdir(SHOTS, { recursive: true })
-  await target.screenshot({ path: join(SHOTS, `${name}.png`) })
+  await mkdir(SCREENSHOT_DIR, { recursive: true })
+  await target.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) })
 }
 
 describe('a store without checksums, in the window', () => {
