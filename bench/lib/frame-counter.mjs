@@ -24,7 +24,11 @@ export class FrameCounter {
   receivedFrame(text) {
     if (!this.counting) return
     const f = parse(text)
-    const kind = f?.event ? `event ${f.event}` : f && 'id' in f ? `result ${this.channelOf.get(f.id) ?? ''}` : '?'
+    const kind = f?.event
+      ? `event ${f.event}`
+      : f && 'id' in f
+        ? `result ${this.channelOf.get(f.id) ?? ''}`
+        : '?'
     add(this.received, kind.trim(), text)
   }
 }

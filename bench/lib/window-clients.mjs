@@ -35,7 +35,11 @@ export async function measureScript(serve, names, setup) {
       waiting.set(id, (f) =>
         f.error ? reject(new Error(`${channel}: ${f.error.message}`)) : resolve(f.result),
       )
-      const text = JSON.stringify({ id, method: channel, ...(request === undefined ? {} : { params: [request] }) })
+      const text = JSON.stringify({
+        id,
+        method: channel,
+        ...(request === undefined ? {} : { params: [request] }),
+      })
       counter.sentFrame(text)
       ws.send(text)
     })
