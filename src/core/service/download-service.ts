@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { resolve } from 'node:path'
 import type { z } from 'zod'
 import {
   ACTIVE_STATUSES,
-  SIZE_ONLY,
   TERMINAL_STATUSES,
   type DiskCheckResult,
   type DownloadServiceApi,
@@ -35,7 +33,6 @@ import { ChangeFeed } from './change-feed'
 import { checkOnDisk } from './disk-check'
 import { JobRunner } from './job-runner'
 import { resolveLink } from './link-resolver'
-import { localState } from './local/install-state'
 import { loadRecords } from './load-records'
 import { ServiceError } from './owner/service-error'
 import type { Logger } from './persist/log'
@@ -48,6 +45,7 @@ import { downloadSlots, type ServiceSettings } from './run-settings'
 import { matchSelector } from './selectors'
 import type { StatePaths } from './state-paths'
 import { runJob } from './run-job'
+import { planEnqueue } from './enqueue-plan'
 
 export { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from './run-settings'
 
@@ -145,51 +143,14 @@ export class DownloadService implements DownloadServiceApi {
     const { entries, force } = parse(EnqueueRequestSchema, request, 'enqueue request')
     await checkRequestPaths(this.gate, entries)
     const batchId = randomUUID()
-    const result: EnqueueResult = { batchId, queued: [], alreadyQueued: [], alreadyComplete: [], linked: [] }
-    const now = new Date().toISOString()
-    // The first entry of each S3 object in this request (or already queued) is its download; the
-    // others become links to it: download once, link many.
-    const primaryByObject = new Map<string, string>()
-    for (const r of this.core.records.values()) {
-      if (ACTIVE_STATUSES.includes(r.status) && !r.linkTo) primaryByObject.set(r.s3Uri, r.id)
-    }
-    const seen = new Set<string>()
-    for (const entry of entries as EnqueueEntry[]) {
-      const id = resolve(entry.localPath)
-      if (seen.has(id)) continue
-      seen.add(id)
-      const existing = this.core.records.get(id)
-      if (existing && ACTIVE_STATUSES.includes(existing.status)) {
-        // Asked for again: a paused model resumes (the way to continue after Ctrl-C in --wait).
-        this.core.apply(existing, { type: 'resume' })
-        result.alreadyQueued.push(id)
-        continue
-      }
-      const record = newRecord(entry, id, batchId, now)
-      const primary = primaryByObject.get(entry.s3Uri)
-      if (entry.symLinkedFrom) {
-        record.linkTo = resolve(entry.symLinkedFrom)
-        record.linkReason = 'symLinkedFrom'
-      } else if (primary && primary !== id) {
-        record.linkTo = primary
-        record.linkReason = 'same-object'
-      } else {
-        primaryByObject.set(entry.s3Uri, id)
-        if (!force && (await localState(id, entry.expectedSize)).kind === 'installed') {
-          // Found complete on disk: only its length can be vouched for without reading it all.
-          Object.assign(record, {
-            status: 'completed',
-            downloaded: entry.expectedSize,
-            finishedAt: now,
-            verifiedBy: [SIZE_ONLY],
-          })
-          result.alreadyComplete.push(id)
-        }
-      }
-      if (record.linkTo) result.linked.push(id)
-      else if (record.status === 'queued') result.queued.push(id)
-      this.core.add(record)
-    }
+    const plan = await planEnqueue(entries as EnqueueEntry[], this.core.records, {
+      batchId,
+      now: new Date().toISOString(),
+      ...(force ? { force } : {}),
+    })
+    const { result } = plan
+    for (const r of plan.again) this.core.apply(r, { type: 'resume' })
+    for (const r of plan.added) this.core.add(r)
     this.latestBatch = batchId
     this.core.publish()
     this.deps.log.info(
@@ -479,27 +440,5 @@ export class DownloadService implements DownloadServiceApi {
     } catch (err) {
       this.deps.log.error(`Could not save the queue to ${this.deps.paths.stateFile}: ${String(err)}`)
     }
-  }
-}
-
-function newRecord(entry: EnqueueEntry, id: string, batchId: string, now: string): ModelRecord {
-  return {
-    id,
-    group: entry.group,
-    modelName: entry.modelName,
-    s3Uri: entry.s3Uri,
-    localPath: id,
-    expectedSize: entry.expectedSize,
-    ...(entry.sha256 ? { sha256: entry.sha256.toLowerCase() } : {}),
-    status: 'queued',
-    downloaded: 0,
-    totalSize: entry.expectedSize,
-    speedBps: 0,
-    etaSeconds: null,
-    attempts: 0,
-    autoRetries: 0,
-    batchId,
-    createdAt: now,
-    lastUpdated: now,
   }
 }
