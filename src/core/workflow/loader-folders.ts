@@ -59,7 +59,15 @@ export function foldersFor(folder: string): string[] {
 }
 
 /** Extensions that make an unknown node's value look like a model file. */
-export const MODEL_LIKE_EXTENSIONS = ['.safetensors', '.ckpt', '.pt', '.pth', '.bin', '.gguf', '.sft'] as const
+export const MODEL_LIKE_EXTENSIONS = [
+  '.safetensors',
+  '.ckpt',
+  '.pt',
+  '.pth',
+  '.bin',
+  '.gguf',
+  '.sft',
+] as const
 
 export function looksLikeModelFile(value: string): boolean {
   const lower = value.toLowerCase()

@@ -54,7 +54,12 @@ interface Context {
 }
 
 async function resolveOne(model: WorkflowModel, ctx: Context): Promise<ResolvedWorkflowModel> {
-  const resolved: ResolvedWorkflowModel = { ...model, nodes: [...model.nodes], notes: [...model.notes], state: 'not_found' }
+  const resolved: ResolvedWorkflowModel = {
+    ...model,
+    nodes: [...model.nodes],
+    notes: [...model.notes],
+    state: 'not_found',
+  }
   if (model.problem) {
     resolved.notes.push(model.problem)
     return resolved
@@ -92,7 +97,9 @@ async function resolveOne(model: WorkflowModel, ctx: Context): Promise<ResolvedW
       return resolved
     }
     if (state.kind === 'wrong_size') {
-      resolved.notes.push(`${place} is ${formatBytes(state.size)}, the S3 copy ${formatBytes(size!)}: it is replaced`)
+      resolved.notes.push(
+        `${place} is ${formatBytes(state.size)}, the S3 copy ${formatBytes(size!)}: it is replaced`,
+      )
     } else if (state.kind === 'partial') {
       resolved.notes.push(`a partial download of ${formatBytes(state.bytes)} is at ${place}: it resumes`)
     } else if (state.kind === 'not_a_file' || state.kind === 'broken_link') {
@@ -122,13 +129,15 @@ async function resolveOne(model: WorkflowModel, ctx: Context): Promise<ResolvedW
   if (state === undefined) return resolved
   resolved.state = state
   if (state === 's3') resolved.size = size!
-  if (!resolved.localPath && state === 'url') resolved.notes.push('the folder is unknown: the URL has nowhere to go')
+  if (!resolved.localPath && state === 'url')
+    resolved.notes.push('the folder is unknown: the URL has nowhere to go')
   return resolved
 }
 
 async function modelsRootOf(options: ResolveOptions): Promise<string> {
   const substituted = substituteNetworkVolume(options.modelsRoot, options.networkVolume || undefined)
-  if (!substituted.ok) throw new GateError('bad_request', `The models root ${options.modelsRoot}: ${substituted.message}`)
+  if (!substituted.ok)
+    throw new GateError('bad_request', `The models root ${options.modelsRoot}: ${substituted.message}`)
   const checked = await checkModelsRoot(substituted.value, { mustExist: false })
   if (!checked.ok) throw new GateError('forbidden', checked.message)
   return checked.root.lexical
@@ -181,7 +190,9 @@ class ListingIndex {
     // The best of the rest: the same path under another folder, then anything in the right folder.
     const pathInGroup = (o: ScannedModel) => o.entryId.slice(o.group.length + 1)
     const object =
-      same.find((o) => pathInGroup(o) === model.name) ?? same.find((o) => folders.includes(o.group)) ?? same[0]!
+      same.find((o) => pathInGroup(o) === model.name) ??
+      same.find((o) => folders.includes(o.group)) ??
+      same[0]!
     return { object, by: 'name', count: same.length }
   }
 }

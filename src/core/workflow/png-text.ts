@@ -26,13 +26,16 @@ export function readPngText(bytes: Buffer, keywords: readonly string[]): Map<str
   while (offset + 12 <= bytes.length) {
     const length = bytes.readUInt32BE(offset)
     const type = bytes.toString('latin1', offset + 4, offset + 8)
-    if (length > MAX_CHUNK_LENGTH) throw new WorkflowError('bad_png', `the ${type} chunk claims ${length} bytes`)
+    if (length > MAX_CHUNK_LENGTH)
+      throw new WorkflowError('bad_png', `the ${type} chunk claims ${length} bytes`)
     const end = offset + 12 + length
     if (end > bytes.length) break
     if (type === 'IEND') return found
     if (type === 'tEXt' || type === 'zTXt' || type === 'iTXt') {
       const data = bytes.subarray(offset + 8, offset + 8 + length)
-      if (crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== bytes.readUInt32BE(offset + 8 + length)) {
+      if (
+        crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== bytes.readUInt32BE(offset + 8 + length)
+      ) {
         throw new WorkflowError('bad_png', `the PNG is damaged: its ${type} chunk fails its CRC check`)
       }
       const chunk = textChunk(type, data)

@@ -49,7 +49,8 @@ export function workflowModels(shape: { format: WorkflowFormat; root: Json }): W
     fromNode(
       found,
       ref,
-      (input) => (Array.isArray(values) ? values[input.widget] : isObject(values) ? values[input.name] : undefined),
+      (input) =>
+        Array.isArray(values) ? values[input.widget] : isObject(values) ? values[input.name] : undefined,
       Array.isArray(values) || isObject(values) ? values : {},
     )
     const properties = isObject(node['properties']) ? node['properties'] : {}
@@ -94,7 +95,8 @@ function fromModelList(found: Collected, list: unknown, ref: { id: string; type:
   if (!Array.isArray(list)) return
   for (const item of list) {
     if (!isObject(item) || typeof item['name'] !== 'string' || item['name'] === '') continue
-    const folder = typeof item['directory'] === 'string' && item['directory'] !== '' ? item['directory'] : UNKNOWN_FOLDER
+    const folder =
+      typeof item['directory'] === 'string' && item['directory'] !== '' ? item['directory'] : UNKNOWN_FOLDER
     const model = found.add(item['name'], folder, ref)
     const url = item['url']
     if (typeof url === 'string' && url !== '' && !model.url) {
@@ -116,9 +118,18 @@ export function safeRelativePath(text: string): { ok: true; path: string } | { o
   if (path.length > MAX_NAME_CHARS) return { ok: false, why: `is longer than ${MAX_NAME_CHARS} characters` }
   const segments = path.split('/')
   // Empty, `.` and `..` segments move; a colon names a drive or a stream on Windows; controls hide.
-  const bad = segments.find((s) => s === '' || s === '.' || s === '..' || /[:\0-\x1f\x7f]/.test(s))
-  if (bad !== undefined) return { ok: false, why: 'is not a plain relative path (an absolute path, "..", or a control character)' }
+  const bad = segments.find((s) => s === '' || s === '.' || s === '..' || s.includes(':') || hasControl(s))
+  if (bad !== undefined)
+    return { ok: false, why: 'is not a plain relative path (an absolute path, "..", or a control character)' }
   return { ok: true, path }
+}
+
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x20 || code === 0x7f) return true
+  }
+  return false
 }
 
 class Collected {
@@ -133,7 +144,12 @@ class Collected {
       if (this.byKey.size >= MAX_WORKFLOW_MODELS) {
         throw new WorkflowError('too_large', `the workflow names more than ${MAX_WORKFLOW_MODELS} models`)
       }
-      model = { name: name.ok ? name.path : rawName, folder: folder.ok ? folder.path : rawFolder, nodes: [], notes: [] }
+      model = {
+        name: name.ok ? name.path : rawName,
+        folder: folder.ok ? folder.path : rawFolder,
+        nodes: [],
+        notes: [],
+      }
       if (!name.ok) model.problem = `the name ${name.why}; it is never fetched`
       else if (!folder.ok) model.problem = `the folder ${folder.why}; it is never fetched`
       this.byKey.set(key, model)
@@ -144,18 +160,28 @@ class Collected {
 
   /**
    * A custom loader's value (unknown folder) that a `models` list or a known loader also names is that
-   * model: one row, in the folder that is known.
+   * model: one row, in the folder that is known, where the model was first mentioned.
    */
   models(): WorkflowModel[] {
     const all = [...this.byKey.values()]
-    const known = all.filter((m) => m.folder !== UNKNOWN_FOLDER)
-    return all.filter((m) => {
-      if (m.folder !== UNKNOWN_FOLDER) return true
-      const same = known.find((k) => k.name === m.name)
-      if (!same) return true
-      for (const ref of m.nodes) if (!same.nodes.some((n) => n.id === ref.id)) same.nodes.push(ref)
-      if (!same.url && m.url) same.url = m.url
-      return false
-    })
+    const knownByName = new Map<string, WorkflowModel>()
+    for (const m of all)
+      if (m.folder !== UNKNOWN_FOLDER && !knownByName.has(m.name)) knownByName.set(m.name, m)
+    const rows: WorkflowModel[] = []
+    const placed = new Set<WorkflowModel>()
+    for (const m of all) {
+      const twin = m.folder === UNKNOWN_FOLDER ? knownByName.get(m.name) : undefined
+      if (twin) {
+        twin.nodes = [...m.nodes, ...twin.nodes.filter((n) => !m.nodes.some((o) => o.id === n.id))]
+        if (!twin.url && m.url) twin.url = m.url
+        twin.notes.push(...m.notes)
+      }
+      const row = twin ?? m
+      if (!placed.has(row)) {
+        placed.add(row)
+        rows.push(row)
+      }
+    }
+    return rows
   }
 }

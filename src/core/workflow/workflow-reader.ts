@@ -73,7 +73,8 @@ function fromPng(bytes: Buffer): ReadWorkflow {
 
 function fromJson(text: string, container: ReadWorkflow['container']): ReadWorkflow {
   const where = container === 'json' ? '' : ` in the PNG's "${container.slice(4)}" chunk`
-  if (text.length > MAX_WORKFLOW_JSON_BYTES) throw tooLarge(`JSON${where}`, text.length, MAX_WORKFLOW_JSON_BYTES)
+  if (text.length > MAX_WORKFLOW_JSON_BYTES)
+    throw tooLarge(`JSON${where}`, text.length, MAX_WORKFLOW_JSON_BYTES)
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -81,8 +82,13 @@ function fromJson(text: string, container: ReadWorkflow['container']): ReadWorkf
     if (!(err instanceof SyntaxError)) throw err
     const at = locateJsonError(text, err)
     const position = at ? ` at line ${at.line}, column ${at.column}` : ''
-    const truncated = /end of (JSON|data)|Unterminated/i.test(err.message) ? ' (the file looks cut short)' : ''
-    throw new WorkflowError('bad_json', `not valid JSON${where}${position}: ${describeJsonError(err)}${truncated}`)
+    const truncated = /end of (JSON|data)|Unterminated/i.test(err.message)
+      ? ' (the file looks cut short)'
+      : ''
+    throw new WorkflowError(
+      'bad_json',
+      `not valid JSON${where}${position}: ${describeJsonError(err)}${truncated}`,
+    )
   }
   const shape = workflowShape(json)
   if (!shape) {
@@ -103,7 +109,10 @@ function looksLikeModelConfig(json: unknown): boolean {
 
 function tooLarge(what: string, size: number, limit: number): WorkflowError {
   const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`
-  return new WorkflowError('too_large', `the ${what} is too large (${mib(size)}); a workflow may be at most ${mib(limit)}`)
+  return new WorkflowError(
+    'too_large',
+    `the ${what} is too large (${mib(size)}); a workflow may be at most ${mib(limit)}`,
+  )
 }
 
 /**
