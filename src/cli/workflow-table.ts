@@ -7,7 +7,6 @@ import { terminalSafe } from './format'
 export const TABLE_WIDTH = 80
 const GAP = '  '
 const MAX_FOLDER = 16
-const MAX_SOURCE = 20
 const MIN_NAME = 20
 
 const STATE_WORDS: Record<ResolvedWorkflowModel['state'], string> = {
@@ -17,23 +16,15 @@ const STATE_WORDS: Record<ResolvedWorkflowModel['state'], string> = {
   not_found: 'not found',
 }
 
-function host(url: string | undefined): string {
-  try {
-    return url ? new URL(url).hostname : ''
-  } catch {
-    return ''
-  }
-}
-
-/** Where it comes from (or is): the chosen source first, the other one in parentheses. */
+/** Where it comes from (or is): the chosen source first, then the other one if it has both. */
 export function sourceWords(m: ResolvedWorkflowModel): string {
   switch (m.state) {
     case 'installed':
       return 'disk'
     case 's3':
-      return m.url ? 'S3 (+URL)' : 'S3'
+      return m.url ? 'S3 +URL' : 'S3'
     case 'url':
-      return `URL ${host(m.url)}${m.s3Uri ? ' (+S3)' : ''}`.trim()
+      return m.s3Uri ? 'URL +S3' : 'URL'
     case 'not_found':
       return '-'
   }
@@ -60,7 +51,7 @@ export function workflowTable(models: readonly ResolvedWorkflowModel[], width = 
   const widest = (i: number) => Math.max(head[i]!.length, ...rows.map((r) => r[i]!.length))
   const folder = Math.min(widest(1), MAX_FOLDER)
   const state = widest(2)
-  const source = Math.min(widest(3), MAX_SOURCE)
+  const source = widest(3)
   const size = widest(4)
   const room = width - folder - state - source - size - GAP.length * 4
   const name = Math.min(widest(0), Math.max(room, MIN_NAME))

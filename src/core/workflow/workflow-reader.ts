@@ -5,7 +5,7 @@ import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { MAX_CONFIG_BYTES } from '../../shared/limits'
 import type { WorkflowModel, WorkflowResolution } from '../../shared/workflow'
-import { describeJsonError, locateJsonError } from '../config/json-position'
+import { describeJsonError, locateJsonError, positionAt } from '../config/json-position'
 import { isPng, readPngText } from './png-text'
 import { WorkflowError } from './workflow-error'
 import { workflowModels, workflowShape } from './workflow-models'
@@ -82,9 +82,13 @@ function fromJson(text: string, container: ReadWorkflow['container']): ReadWorkf
     if (!(err instanceof SyntaxError)) throw err
     const at = locateJsonError(text, err)
     const position = at ? ` at line ${at.line}, column ${at.column}` : ''
-    const truncated = /end of (JSON|data)|Unterminated/i.test(err.message)
-      ? ' (the file looks cut short)'
-      : ''
+    // V8 words a cut-off text many ways ("Unexpected end", "Expected double-quoted property name"…):
+    // what tells is that it gave up where the text ends.
+    const end = positionAt(text, text.trimEnd().length)
+    const atEnd =
+      at !== undefined && (at.line > end.line || (at.line === end.line && at.column >= end.column))
+    const truncated =
+      atEnd || /end of JSON|Unterminated/i.test(err.message) ? ' (the file looks cut short)' : ''
     throw new WorkflowError(
       'bad_json',
       `not valid JSON${where}${position}: ${describeJsonError(err)}${truncated}`,
