@@ -80,7 +80,7 @@ function wrap(text: string, width: number, indent: string): string[] {
   let line = ''
   for (const word of text.split(' ')) {
     const next = line === '' ? word : `${line} ${word}`
-    if (next.length <= width || line === '' || line === indent) {
+    if (next.length <= width || line === '') {
       line = next
       continue
     }
