@@ -212,7 +212,7 @@ describe('modeldl workflow (the real CLI, s3rver)', () => {
       ['loras/flux/detail.safetensors', 'loras/flux/detail.safetensors'],
       ['text_encoders/clip_l.safetensors', 'text_encoders/clip_l.safetensors'],
       ['upscale_models/4x-UltraSharp.pth', 'upscalers/4x-UltraSharp.pth'],
-    ]) {
+    ] as const) {
       expect((await readFile(join(root, local))).equals(await s3.get(`mirror/${key}`)), local).toBe(true)
     }
     expect(r.stderr).toMatch(/failed: .*t5xxl_fp16\.safetensors/)

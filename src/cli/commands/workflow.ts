@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../../core/fs/atomic-write'
 import { GateError, PathGate } from '../../core/gate/path-gate'
 import { ScanError } from '../../core/scan/scan-source'
 import { resolveWorkflowModels } from '../../core/workflow/model-resolver'
+import { printableUrl } from '../../core/workflow/printable-url'
 import { WorkflowError } from '../../core/workflow/workflow-error'
 import { readWorkflowFile, type ReadWorkflow } from '../../core/workflow/workflow-reader'
 import type { ModelInfo } from '../../shared/api-contract'
@@ -185,7 +186,7 @@ function whyNotQueued(m: ResolvedWorkflowModel): { name: string; reason: string 
   if (m.state === 'url') {
     return {
       name: m.name,
-      reason: `only at ${m.url}: URL downloads are not in the engine yet; fetch it by hand for now`,
+      reason: `only at ${printableUrl(m.url!)}: URL downloads are not in the engine yet; fetch it by hand for now`,
     }
   }
   return {

@@ -4,6 +4,7 @@
 import { MAX_NAME_CHARS } from '../../shared/limits'
 import { UNKNOWN_FOLDER, type WorkflowFormat, type WorkflowModel } from '../../shared/workflow'
 import { LOADER_FOLDERS, looksLikeModelFile } from './loader-folders'
+import { printableUrl } from './printable-url'
 import { WorkflowError } from './workflow-error'
 
 /** Far above any real workflow (a large template loads a dozen models). */
@@ -101,7 +102,7 @@ function fromModelList(found: Collected, list: unknown, ref: { id: string; type:
     const url = item['url']
     if (typeof url === 'string' && url !== '' && !model.url) {
       if (/^https?:\/\//i.test(url)) model.url = url
-      else model.notes.push(`its url is not http(s) and is ignored: ${url.slice(0, 200)}`)
+      else model.notes.push(`its url is not http(s) and is ignored: ${printableUrl(url.slice(0, 200))}`)
     }
     const hash = item['hash']
     const type = typeof item['hash_type'] === 'string' ? item['hash_type'].toLowerCase() : 'sha256'

@@ -111,6 +111,19 @@ describe('the API format', () => {
       ['ok/fine.safetensors', true],
     ])
     expect(read.models[0]!.problem).toMatch(/not a plain relative path.*never fetched/)
+
+    const ui = {
+      nodes: [],
+      models: [
+        { name: 'a.safetensors', directory: '../../etc' },
+        { name: 'b\nc.pt', directory: 'vae' },
+      ],
+    }
+    const fromList = await readWorkflowFile(await write('traversal.json', JSON.stringify(ui)))
+    expect(fromList.models.map((m) => m.problem)).toEqual([
+      expect.stringMatching(/^the folder is not a plain relative path/),
+      expect.stringMatching(/^the name is not a plain relative path.*control character/),
+    ])
   })
 })
 
