@@ -18,6 +18,8 @@ export interface CliContext {
   /** The models root a scanned source maps into; always inside one of modelsRoots. */
   modelsRoot: string
   modelExtensions: readonly string[]
+  /** The S3 source the settings name (the last one scanned), if any. */
+  sourceUri: string | undefined
   configFile: string | undefined
   env: Record<string, string | undefined>
   /** This command's flags that win over the file: an owner started here re-reads the file with them. */
@@ -54,6 +56,7 @@ export async function cliContext(
     modelsRoots: loaded.modelsRoots,
     modelsRoot: settings.modelsRoot,
     modelExtensions: settings.modelExtensions,
+    sourceUri: settings.sourceUri || undefined,
     configFile: flags.config ?? env['MODEL_CONFIG_FILE'] ?? undefined,
     // Keys come from the AWS chain in the worker's environment, never from the file.
     settings: serviceSettingsOf(loaded, undefined, env),

@@ -10,9 +10,10 @@ import { knownFailure, UsageError } from './usage-error'
  * need not parse the queue, the owner lock, the logger and the web server before its first byte.
  */
 async function help(): Promise<string> {
-  const [download, scan, info, control, worker, get, serve] = await Promise.all([
+  const [download, scan, workflow, info, control, worker, get, serve] = await Promise.all([
     import('./commands/download'),
     import('./commands/scan'),
+    import('./commands/workflow'),
     import('./commands/info'),
     import('./commands/control'),
     import('./commands/worker'),
@@ -23,6 +24,7 @@ async function help(): Promise<string> {
     'modeldl — fetch model files from S3 or any S3-compatible store',
     download.DOWNLOAD_HELP,
     scan.SCAN_HELP,
+    workflow.WORKFLOW_HELP,
     info.INFO_HELP,
     control.CONTROL_HELP,
     worker.WORKER_HELP,
@@ -40,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/download')).downloadCommand(rest, entry)
     case 'scan':
       return (await import('./commands/scan')).scanCommand(rest)
+    case 'workflow':
+      return (await import('./commands/workflow')).workflowCommand(rest, entry)
     case 'progress':
       return (await import('./commands/info')).progressCommand(rest, entry)
     case 'list':

@@ -213,13 +213,13 @@ export async function downloadCommand(argv: string[], entry: Entrypoints): Promi
   }
 }
 
-type Display = 'tty' | 'lines' | 'json'
+export type Display = 'tty' | 'lines' | 'json'
 
 /**
  * Follows the models through the owner's events until each is completed, failed or cancelled. Ctrl-C
  * pauses them.
  */
-async function waitFor(session: ServiceSession, ids: string[], display: Display): Promise<number> {
+export async function waitFor(session: ServiceSession, ids: string[], display: Display): Promise<number> {
   let interrupted = false
   let latest: ModelRecord[] = []
   let end!: (code: number) => void

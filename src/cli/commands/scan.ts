@@ -182,7 +182,7 @@ function localWords(local: LocalInfo): string {
 }
 
 /** Each line of a text through terminalSafe, the line breaks kept. */
-function safeLines(text: string): string {
+export function safeLines(text: string): string {
   return text.split('\n').map(terminalSafe).join('\n')
 }
 
