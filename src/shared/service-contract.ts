@@ -43,6 +43,11 @@ export interface ModelRecord {
    * Set on every completed record; a view shows it, never a silent "completed".
    */
   verifiedBy?: string[]
+  /**
+   * Another machine on a shared volume holds this file's claim: while following, the host fetching it;
+   * once completed, the host that fetched it.
+   */
+  fetchedBy?: string
   /** The enqueue request that added it: overall progress counts only the latest batch. */
   batchId: string
   createdAt: string

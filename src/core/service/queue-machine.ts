@@ -7,7 +7,7 @@ export type QueueEvent =
   /** The scheduler hands the record to the worker. */
   | { type: 'start' }
   /** The worker verified and committed the file. */
-  | { type: 'verified'; verifiedBy: string[]; etag: string; objectLastModified?: string }
+  | { type: 'verified'; verifiedBy: string[]; etag: string; objectLastModified?: string; fetchedBy?: string }
   /** The worker gave up on this attempt. */
   | { type: 'failed'; code: string; message: string; retryable: boolean }
   /** The worker confirmed a stop it was asked for (or stopped for a reason of its own). */
@@ -106,7 +106,7 @@ export const TRANSITIONS: Readonly<Record<ModelStatus, Partial<Record<QueueEvent
   },
 }
 
-const ENDED = { phase: undefined, speedBps: 0, etaSeconds: null } as const
+const ENDED = { phase: undefined, fetchedBy: undefined, speedBps: 0, etaSeconds: null } as const
 
 /** What `event` does to `record`, or null when the event does not apply in its state. */
 export function next(
@@ -127,6 +127,7 @@ export function next(
       return t(to, {
         attempts: record.attempts + 1,
         startedAt: record.startedAt ?? ctx.now,
+        fetchedBy: undefined,
         errorCode: undefined,
         errorMessage: undefined,
       })
@@ -139,6 +140,7 @@ export function next(
           etag: event.etag,
           objectLastModified: event.objectLastModified,
           verifiedBy: event.verifiedBy,
+          fetchedBy: event.fetchedBy,
           errorCode: undefined,
           errorMessage: undefined,
         },

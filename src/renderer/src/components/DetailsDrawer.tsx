@@ -105,6 +105,7 @@ export function DetailsDrawer() {
     ? [
         ['Downloaded', formatBytesPair(record.downloaded, record.totalSize || record.expectedSize)],
         ['Phase', record.status === 'progress' ? record.phase : undefined],
+        ['Fetched by', record.fetchedBy ? `${record.fetchedBy} (another machine on this volume)` : undefined],
         [
           'Verified by',
           record.status !== 'completed' ? undefined : isSizeOnly(record) ? (

@@ -113,24 +113,30 @@ function TransferCell({ row, sizeOnly }: { row: RowView; sizeOnly: ModelRecord |
   let title: string | undefined
   switch (row.status) {
     case 'downloading':
-      title = `${formatBytesPair(row.downloaded, row.total)} · ${formatSpeed(row.speedBps)} · ETA ${formatEta(row.etaSeconds)}`
-      content =
-        row.phase === 'verifying' || row.phase === 'finalizing' ? (
-          <>
-            <span className="transfer-bytes">{formatBytesPair(row.downloaded, row.total)} · </span>
-            <span className="muted">{row.phase}</span>
-          </>
-        ) : (
-          <>
-            <span className="transfer-bytes">
-              {formatBytesPair(row.downloaded, row.total)}
-              <span className="muted"> · </span>
-            </span>
-            {formatSpeed(row.speedBps)}
+      title = row.fetchedBy
+        ? `Being fetched by ${row.fetchedBy}, another machine on this volume; this one waits for the file to land`
+        : `${formatBytesPair(row.downloaded, row.total)} · ${formatSpeed(row.speedBps)} · ETA ${formatEta(row.etaSeconds)}`
+      content = row.fetchedBy ? (
+        <>
+          <span className="transfer-bytes">{formatBytesPair(row.downloaded, row.total)} · </span>
+          <span className="muted">being fetched by {row.fetchedBy}</span>
+        </>
+      ) : row.phase === 'verifying' || row.phase === 'finalizing' ? (
+        <>
+          <span className="transfer-bytes">{formatBytesPair(row.downloaded, row.total)} · </span>
+          <span className="muted">{row.phase}</span>
+        </>
+      ) : (
+        <>
+          <span className="transfer-bytes">
+            {formatBytesPair(row.downloaded, row.total)}
             <span className="muted"> · </span>
-            {formatEta(row.etaSeconds)}
-          </>
-        )
+          </span>
+          {formatSpeed(row.speedBps)}
+          <span className="muted"> · </span>
+          {formatEta(row.etaSeconds)}
+        </>
+      )
       break
     case 'completed':
       // The status column holds only the word: how it was (not) verified goes where a row's details go.

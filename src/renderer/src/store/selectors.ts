@@ -48,6 +48,8 @@ export interface RowView {
   speedBps: number
   etaSeconds: number | null
   phase: ModelRecord['phase'] | undefined
+  /** Another machine on the shared volume fetches it (this one follows). */
+  fetchedBy: string | undefined
   error: string | undefined
   selected: boolean
 }
@@ -77,6 +79,7 @@ export function selectRow(s: AppState, view: ViewKey, id: string): RowView {
     speedBps: record?.speedBps ?? 0,
     etaSeconds: record?.etaSeconds ?? null,
     phase: record?.phase,
+    fetchedBy: record?.status === 'progress' ? record.fetchedBy : undefined,
     error: status === 'failed' ? (record?.errorMessage ?? record?.errorCode) : undefined,
     selected: s.views[view].selected.has(id),
   }
