@@ -24,7 +24,11 @@ const PRESENT: ModelObject[] = [
   { group: 'vae', name: 'sdxl_vae.safetensors', size: 3 * MiB },
 ]
 /** In the config, not in the store: a permanent 404 with a long path. */
-const ABSENT: ModelObject = { group: 'loras', name: 'pixel_art_style_extremely_long_name_v2.safetensors', size: MiB }
+const ABSENT: ModelObject = {
+  group: 'loras',
+  name: 'pixel_art_style_extremely_long_name_v2.safetensors',
+  size: MiB,
+}
 /** The store answers 403 for this one. */
 const DENIED = PRESENT[2]!
 /** The store answers 503 for this one until the script lifts the fault. */
@@ -44,12 +48,22 @@ const session = await startUiSession({
     { match: { keyIncludes: DENIED.name }, fault: { kind: 'status', status: 403, code: 'AccessDenied' } },
     {
       match: { keyIncludes: FLAKY.name },
-      fault: { kind: 'status', status: 503, code: 'ServiceUnavailable', message: 'Please reduce your request rate.' },
+      fault: {
+        kind: 'status',
+        status: 503,
+        code: 'ServiceUnavailable',
+        message: 'Please reduce your request rate.',
+      },
     },
     // The demo's s3rver fails a truncated one-key listing (DES continuation tokens under OpenSSL 3).
     {
       match: { method: 'GET', queryIncludes: 'list-type=2' },
-      fault: { kind: 'status', status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
+      fault: {
+        kind: 'status',
+        status: 500,
+        code: 'InternalError',
+        message: 'We encountered an internal error. Please try again.',
+      },
     },
   ],
 })
