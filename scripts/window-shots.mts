@@ -90,7 +90,11 @@ try {
   await page.waitForTimeout(1_500)
   await shot(page, 'queued-toast')
   // The flaky one waits for its automatic retry after its first attempt's own retries.
-  await page.waitForTimeout(8_000)
+  await page
+    .getByText(/retrying in \d+ s/)
+    .first()
+    .waitFor({ timeout: 60_000 })
+    .catch(() => console.log('(no "retrying in" text appeared)'))
   await shot(page, 'retrying')
   const failedRow = page.getByRole('row').filter({ hasText: ABSENT.name })
   await failedRow.hover()
