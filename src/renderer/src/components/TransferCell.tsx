@@ -14,8 +14,10 @@ export function TransferCell({ row, sizeOnly }: { row: RowView; sizeOnly: ModelR
   let content: React.ReactNode = null
   let title: string | undefined
   switch (row.status) {
-    case 'downloading':
-      title = `${formatBytesPair(row.downloaded, row.total)} · ${formatSpeed(row.speedBps)} · ETA ${formatEta(row.etaSeconds)}`
+    case 'downloading': {
+      // Nothing moving yet (connecting, or retrying inside the attempt): no time can be promised.
+      const eta = row.speedBps > 0 ? formatEta(row.etaSeconds) : '—'
+      title = `${formatBytesPair(row.downloaded, row.total)} · ${formatSpeed(row.speedBps)} · ETA ${eta}`
       content =
         row.phase === 'verifying' || row.phase === 'finalizing' ? (
           <>
@@ -30,10 +32,11 @@ export function TransferCell({ row, sizeOnly }: { row: RowView; sizeOnly: ModelR
             </span>
             {formatSpeed(row.speedBps)}
             <span className="muted"> · </span>
-            {formatEta(row.etaSeconds)}
+            {eta}
           </>
         )
       break
+    }
     case 'completed':
       // The status column holds only the word: how it was (not) verified goes where a row's details go.
       if (sizeOnly) content = <SizeOnlyMarker record={sizeOnly} />
