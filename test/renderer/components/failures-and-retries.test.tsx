@@ -122,7 +122,20 @@ describe('a download waiting for its automatic retry', () => {
   })
 })
 
-// Narrower screens have other tests; this one checks the queued count survives the row's word.
+it('shows no ETA of "0s" while nothing moves yet (connecting, or retrying inside the attempt)', () => {
+  renderTable([
+    modelRecord(vae, {
+      status: 'progress',
+      phase: 'head',
+      downloaded: 0,
+      totalSize: 300 * MB,
+      speedBps: 0,
+      etaSeconds: 0,
+    }),
+  ])
+  expect(transferCell(vae.modelName).textContent).toBe('0 B / 300 MB · — · —')
+})
+
 it('counts a retrying download as in the queue in its group header', () => {
   renderTable([
     modelRecord(vae, {

@@ -143,21 +143,6 @@ describe('ModelTable', () => {
       )
     })
 
-    it('downloading with nothing moving yet: no ETA of "0s"', () => {
-      const record = modelRecord(vae, {
-        status: 'progress',
-        phase: 'head',
-        downloaded: 0,
-        totalSize: 300 * MB,
-        speedBps: 0,
-        etaSeconds: 0,
-      })
-      renderTable([vae], { records: [record] })
-      const row = rowOf('ae.safetensors')
-      expect(row.textContent).toContain('0 B / 300 MB · — · —')
-      expect(row.textContent).not.toContain('0s')
-    })
-
     it('downloading while verifying: says the phase instead of a speed', () => {
       const record = modelRecord(vae, {
         status: 'progress',
