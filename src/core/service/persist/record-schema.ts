@@ -26,6 +26,8 @@ export const ModelRecordSchema = z.object({
   autoRetries: z.number().int().nonnegative(),
   errorCode: z.string().optional(),
   errorMessage: z.string().optional(),
+  retryAt: z.string().optional().catch(undefined),
+  retryLimit: z.number().int().nonnegative().optional().catch(undefined),
   etag: z.string().optional(),
   objectLastModified: z.string().optional(),
   verifiedBy: z.array(z.string()).optional().catch(undefined),
