@@ -3,7 +3,8 @@
 // from the claim's heartbeat, and the job completes when the file lands verified. A claim that went
 // stale is taken over and the transfer resumes from the sidecar the last holder left.
 import { hostname } from 'node:os'
-import { stat } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import type { TransferJob, TransferProgress, TransferResult } from '../../shared/transfer'
 import { describeVerification } from '../../shared/verification'
 import { addFollower, readClaim, removeFollower, type ClaimIdentity } from '../claims/claim-file'
@@ -73,6 +74,8 @@ export class ClaimingRunner {
     const active: Active = { stopFollowing: null, held: null }
     this.active.set(job.id, active)
     try {
+      // The claim lives beside the file: its folder must exist first (the gate checked the path).
+      await mkdir(dirname(job.localPath), { recursive: true })
       for (;;) {
         const held = await HeldClaim.create(job.localPath, this.options.identity, this.options.timing)
         if (held) return await this.fetch(job, held, active)
