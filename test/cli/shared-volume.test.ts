@@ -3,7 +3,7 @@
 // proxy, which counts the bytes each object is served. Each object must be served once, every pod must
 // exit 0, and nothing but the finished files may be left on the volume.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI_BIN } from '../support/built'
@@ -57,6 +57,8 @@ describe('pods sharing one volume', () => {
       JSON.stringify([
         entry('checkpoints', 'a.safetensors', keys.a, objects.a!.body.length),
         entry('loras', 'b.safetensors', keys.b, objects.b!.body.length),
+        // The same object again: a link to the one download, made once by whichever pod gets there first.
+        entry('clip', 'b.safetensors', keys.b, objects.b!.body.length),
       ]),
     )
     return { dir, config }
@@ -122,8 +124,12 @@ describe('pods sharing one volume', () => {
     const b = await readFile(join(dir, 'ComfyUI/models/loras/b.safetensors'))
     expect(a.equals(objects.a!.body)).toBe(true)
     expect(b.equals(objects.b!.body)).toBe(true)
+    const link = join(dir, 'ComfyUI/models/clip/b.safetensors')
+    expect((await lstat(link)).isSymbolicLink()).toBe(true)
+    expect(await realpath(link)).toBe(await realpath(join(dir, 'ComfyUI/models/loras/b.safetensors')))
     expect(await filesOn(dir)).toEqual([
       'ComfyUI/models/checkpoints/a.safetensors',
+      'ComfyUI/models/clip/b.safetensors',
       'ComfyUI/models/loras/b.safetensors',
     ])
   }
