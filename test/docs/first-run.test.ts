@@ -30,7 +30,8 @@ function firstRunLines(readme: string): string[] {
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: 120_000 })
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`)
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`)
   return r.stdout + r.stderr
 }
 
@@ -54,7 +55,10 @@ async function serveOnce(args: string[], env: NodeJS.ProcessEnv): Promise<{ url:
 
 beforeAll(async () => {
   s3 = await startS3Server({ bucket: 'my-models' })
-  objects['loras/detail_lora.safetensors'] = await s3.putRandom('models/loras/detail_lora.safetensors', 300_000)
+  objects['loras/detail_lora.safetensors'] = await s3.putRandom(
+    'models/loras/detail_lora.safetensors',
+    300_000,
+  )
   objects['vae/ae.safetensors'] = await s3.putRandom('models/vae/ae.safetensors', 700_000)
   const dir = await temp.make('modeldl-first-run-')
   home = join(dir, 'home')
@@ -63,9 +67,14 @@ beforeAll(async () => {
   run('git', ['clone', '--quiet', ROOT, clone], dir, process.env)
   symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(clone, 'node_modules'))
   // What `npm install` does last (the prepare script).
-  run(process.execPath, [join(clone, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], clone, {
-    ...process.env,
-  })
+  run(
+    process.execPath,
+    [join(clone, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+    clone,
+    {
+      ...process.env,
+    },
+  )
 }, 240_000)
 
 afterAll(async () => {
@@ -78,7 +87,12 @@ describe("the README's first run, in a fresh clone", () => {
     const lines = firstRunLines(readFileSync(join(clone, 'README.md'), 'utf8'))
     expect(lines.some((l) => l.includes('download missing --wait'))).toBe(true)
     // Only what a newcomer would have set: a HOME, a PATH, and credentials for the store.
-    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: home, TMPDIR: process.env['TMPDIR'], ...s3.env }
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env['PATH'],
+      HOME: home,
+      TMPDIR: process.env['TMPDIR'],
+      ...s3.env,
+    }
     const tilde = (word: string): string => word.replace(/^~(?=\/|$)/, home)
     const said: string[] = []
     for (const line of lines) {

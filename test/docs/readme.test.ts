@@ -57,7 +57,8 @@ describe('README', () => {
   it('sends people to docs pages that exist', () => {
     for (const page of DOCS) expect(existsSync(page), page).toBe(true)
     const readme = readFileSync(README, 'utf8')
-    for (const page of DOCS) expect(readme, `README links ${page}`).toContain(`(docs/${page.split('/').pop()}`)
+    for (const page of DOCS)
+      expect(readme, `README links ${page}`).toContain(`(docs/${page.split('/').pop()}`)
   })
 
   it('has no relative link that leads nowhere, nor do the docs pages', () => {
