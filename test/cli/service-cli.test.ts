@@ -304,11 +304,15 @@ describe('modeldl download / progress / list / cancel / worker (the real CLI, s3
     await limit(8 * MiB)
     const owner = spawn(process.execPath, [CLI_BIN, 'download', 'missing', '--wait'], { env, detached: true })
     children.push(owner)
+    let said = ''
+    owner.stderr.on('data', (d: Buffer) => (said += d.toString()))
     const big = path('checkpoints', 'big.safetensors')
     await waitUntil(() => existsSync(`${big}.part.json`), 20_000)
     process.kill(-owner.pid!, 'SIGINT')
     const code = await new Promise<number | null>((res) => owner.once('exit', res))
     expect(code).toBe(1)
+    // It says how to go on, in a command that can be pasted.
+    expect(said).toContain('Paused. To resume, run the same command again: modeldl download missing --wait')
     expect(existsSync(`${big}.part`)).toBe(true)
     expect(JSON.parse(run('progress', '--path', big).stdout)['checkpoints']['big.safetensors'].status).toBe(
       'paused',

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import {
   ConfigError,
   loadModelConfigFile,
@@ -19,6 +18,7 @@ import { UsageError } from '../usage-error'
 import type { Entrypoints } from '../entrypoints'
 import { waitFor } from '../wait/wait-for'
 import { listingProgress, scanWithContext } from './scan'
+import { parseFlags } from '../parse-flags'
 
 export const DOWNLOAD_HELP = `modeldl download <all|missing|list|single> [MODELS_JSON|@FILE] [options]
 
@@ -136,7 +136,7 @@ function toEnqueue(e: ModelEntry): EnqueueEntry {
 }
 
 export async function downloadCommand(argv: string[], entry: Entrypoints): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: argv,
     allowPositionals: true,
     options: {
