@@ -40,7 +40,7 @@ function stateWords(r: ModelRecord): string {
   if (r.status === 'queued' && r.autoRetries > 0 && r.errorMessage) {
     return `retrying (retry ${r.autoRetries}): ${terminalSafe(r.errorMessage)}`
   }
-  if (r.linkTo && r.status === 'queued') return 'link, waits for its target'
+  if (r.linkTo && r.status === 'queued') return 'link (after target)'
   if (r.status === 'progress' && r.phase && r.phase !== 'fetching') return r.phase
   return r.status
 }
