@@ -75,8 +75,9 @@ describe('frameLines', () => {
     for (const height of [3, 5, 10, 23, 49]) {
       const lines = frameLines(many, 79, height)
       expect(lines.length).toBeLessThanOrEqual(height)
-      if (height < 32) expect(lines.some((l) => /… and \d+ more waiting/.test(l))).toBe(true)
+      if (height < 32) expect(lines.some((l) => /… and \d+ more \(/.test(l))).toBe(true)
     }
+    expect(frameLines(many, 79, 10).at(-1)).toBe('  … and 23 more (23 running)')
     const all = frameLines(many, 79, 49)
     expect(all).toHaveLength(31)
     expect(all[0]).toBe('0/30 models · 30 running · 0 waiting · 7.5 MB of 30.0 MB · 75.0 MB/s')

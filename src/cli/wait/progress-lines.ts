@@ -137,7 +137,15 @@ export function frameLines(records: readonly ModelRecord[], width: number, heigh
   const room = Math.max(1, height - 2)
   const fits = shown.length <= room ? shown.length : room - 1
   const lines = [headerLine(c, w), ...shown.slice(0, fits).map((r) => modelLine(r, w))]
-  if (fits < shown.length) lines.push(fitEnd(`  … and ${shown.length - fits} more waiting`, w))
+  if (fits < shown.length) {
+    const hidden = shown.slice(fits)
+    const running = hidden.filter((r) => r.status === 'progress').length
+    const parts = [
+      running ? `${running} running` : '',
+      hidden.length > running ? `${hidden.length - running} waiting` : '',
+    ]
+    lines.push(fitEnd(`  … and ${hidden.length} more (${parts.filter(Boolean).join(', ')})`, w))
+  }
   if (c.completed + c.failed + c.cancelled > 0) lines.push(finishedLine(c, w))
   return lines.slice(0, Math.max(1, height))
 }
