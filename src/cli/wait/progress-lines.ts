@@ -49,9 +49,11 @@ function stateWords(r: ModelRecord): string {
 export function modelLine(r: ModelRecord, width: number): string {
   const p = percent(r)
   const moving = r.status === 'progress' && (r.phase === undefined || r.phase === 'fetching')
-  const right = moving
-    ? `${formatBytes(r.speedBps)}/s ETA ${formatEta(r.etaSeconds)}`.padStart(20)
-    : fitEnd(stateWords(r), 20).padEnd(20)
+  // Until the engine has a speed (its first seconds), "0 B/s ETA –" would read as stalled.
+  const right =
+    moving && r.speedBps > 0
+      ? `${formatBytes(r.speedBps)}/s ETA ${formatEta(r.etaSeconds)}`.padStart(20)
+      : fitEnd(moving ? 'starting' : stateWords(r), 20).padEnd(20)
   // pct(6) + space + bar + space + right(20) + two spaces; the name keeps 36 before the bar shrinks.
   const bar = Math.max(BAR_MIN, Math.min(BAR_MAX, width - 6 - 1 - 1 - 20 - 2 - 36))
   const filled = Math.round((p / 100) * bar)
