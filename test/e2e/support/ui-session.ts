@@ -39,7 +39,8 @@ export interface UiSessionOptions {
   objects: Record<string, number>
   /** Written as <work>/config.json before the server starts (and passed with --config when `load`). */
   config?: (nv: string) => unknown
-  loadConfigAtStart?: boolean
+  /** true: `--config FILE`; 'env': MODEL_CONFIG_FILE=FILE in serve's environment, as the demo says. */
+  loadConfigAtStart?: boolean | 'env'
   /** Written to <home>/settings.json before start. */
   settings?: Record<string, unknown>
   /** Serve reaches s3rver through the project's fault proxy, with these rules from the start. */
@@ -84,7 +85,9 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
   if (options.config) await writeFile(configFile, JSON.stringify(options.config(nv), null, 2))
 
   const args = [CLI_BIN, 'serve', '--ui', '--port', '0']
-  if (options.config && options.loadConfigAtStart) args.push('--config', configFile)
+  if (options.config && options.loadConfigAtStart === true) args.push('--config', configFile)
+  const configEnv =
+    options.config && options.loadConfigAtStart === 'env' ? { MODEL_CONFIG_FILE: configFile } : {}
   const serve = spawn(process.execPath, args, {
     env: {
       PATH: process.env['PATH'],
@@ -93,6 +96,7 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
       NETWORK_VOLUME: nv,
       AWS_BUCKET_NAME: 'models',
       MODELDL_HOME: home,
+      ...configEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
