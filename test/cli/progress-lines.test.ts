@@ -57,9 +57,11 @@ describe('modelLine', () => {
       modelName: 'x.safetensors',
       status: 'queued',
       autoRetries: 1,
+      retryLimit: 3,
+      retryAt: new Date(Date.now() + 4_500).toISOString(),
       errorMessage: 'connect ECONNREFUSED 127.0.0.1:9',
     })
-    expect(modelLine(retry, 100)).toContain('retrying (retry 1):')
+    expect(modelLine(retry, 80)).toMatch(/retrying in [45] s \(attempt 2 of 4\): connect ECONNREFUSED/)
   })
 
   it('cuts in the middle', () => {

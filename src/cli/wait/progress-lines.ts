@@ -48,6 +48,12 @@ function stateWords(r: ModelRecord): string {
 
 /** One running model on one line of at most `width` characters. */
 export function modelLine(r: ModelRecord, width: number): string {
+  // Waiting to retry: the reason matters more than a bar that does not move.
+  const notice = retryNotice(r, Date.now())
+  if (notice) {
+    const label = fitMiddle(modelLabel(r), Math.min(36, Math.floor(width / 3)))
+    return fitEnd(`${label}  ${terminalSafe(describeRetry(notice))}`, width)
+  }
   const p = percent(r)
   const moving = r.status === 'progress' && (r.phase === undefined || r.phase === 'fetching')
   // Until the engine has a speed (its first seconds), "0 B/s ETA –" would read as stalled.
