@@ -45,6 +45,8 @@ export interface UiSessionOptions {
   settings?: Record<string, unknown>
   /** Serve reaches s3rver through the project's fault proxy, with these rules from the start. */
   faultRules?: FaultRule[]
+  /** More of serve's environment (e.g. MODELDL_HOST_NAME). */
+  env?: Record<string, string>
 }
 
 /** Reads stdout until the one `UI: http://…/?token=…` line. */
@@ -97,6 +99,7 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
       AWS_BUCKET_NAME: 'models',
       MODELDL_HOME: home,
       ...configEnv,
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
