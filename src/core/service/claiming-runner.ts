@@ -4,7 +4,7 @@
 // stale is taken over and the transfer resumes from the sidecar the last holder left.
 import { hostname } from 'node:os'
 import { mkdir, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { basename, dirname } from 'node:path'
 import type { TransferJob, TransferProgress, TransferResult } from '../../shared/transfer'
 import { describeVerification } from '../../shared/verification'
 import {
@@ -17,6 +17,7 @@ import {
 import type { ClaimTiming } from '../claims/claim-timing'
 import { HeldClaim } from '../claims/held-claim'
 import { StaleWatch } from '../claims/stale-watch'
+import { ConfinedFolder } from '../transfer/confined-folder'
 import { TransferError, TransferStopped } from '../transfer/errors'
 import { JobRunner, type JobRunnerOptions } from './job-runner'
 import type { Logger } from './persist/log'
@@ -80,12 +81,11 @@ export class ClaimingRunner {
     const active: Active = { stopFollowing: null, held: null }
     this.active.set(job.id, active)
     try {
-      // The claim lives beside the file: its folder must exist first (the gate checked the path).
-      await mkdir(dirname(job.localPath), { recursive: true })
+      const path = await claimablePath(job)
       for (;;) {
-        const held = await HeldClaim.create(job.localPath, this.options.identity, this.options.timing)
+        const held = await HeldClaim.create(path, this.options.identity, this.options.timing)
         if (held) return await this.fetch(job, held, active)
-        const followed = await this.follow(job, active)
+        const followed = await this.follow(job, path, active)
         if (followed.kind === 'landed') return followed.result
         if (followed.kind === 'took-over') return await this.fetch(job, followed.held, active)
         // The holder let go without a file (it failed, paused or was cancelled): claim it ourselves.
@@ -132,6 +132,7 @@ export class ClaimingRunner {
 
   private async follow(
     job: TransferJob,
+    path: string,
     active: Active,
   ): Promise<
     { kind: 'landed'; result: TransferResult } | { kind: 'took-over'; held: HeldClaim } | { kind: 'free' }
@@ -149,15 +150,15 @@ export class ClaimingRunner {
     let done: { verifiedBy: string[]; etag: string; size: number } | undefined
     let host = ''
     // Read first: a link or a file where the claim goes is refused before anything is written into it.
-    await readClaim(job.localPath)
-    await addFollower(job.localPath, me)
+    await readClaim(path)
+    await addFollower(path, me)
     try {
       for (;;) {
         if (stopped) throw new TransferStopped(stopped)
-        const { exists, owner } = await readClaim(job.localPath)
+        const { exists, owner } = await readClaim(path)
         if (owner) host = owner.host
         if (owner?.done) done = owner.done
-        const size = await fileSize(job.localPath)
+        const size = await fileSize(path)
         const complete = size !== null && (job.expectedSize === undefined || size === job.expectedSize)
         if (complete && (!exists || done)) {
           return { kind: 'landed', result: followedResult(job, size, host, done, started) }
@@ -177,11 +178,9 @@ export class ClaimingRunner {
           this.options.onProgress(progress)
         }
         if (!owner?.done && watch.isStale(owner)) {
-          const held = await HeldClaim.takeOver(job.localPath, owner?.generation ?? 0, identity, timing)
+          const held = await HeldClaim.takeOver(path, owner?.generation ?? 0, identity, timing)
           if (held) {
-            this.log.warn(
-              `${job.localPath}: the claim of ${owner?.host ?? 'another machine'} went stale; taking over`,
-            )
+            this.log.warn(`${path}: the claim of ${owner?.host ?? 'another machine'} went stale; taking over`)
             return { kind: 'took-over', held }
           }
           watch.reset()
@@ -194,9 +193,20 @@ export class ClaimingRunner {
       }
     } finally {
       active.stopFollowing = null
-      await removeFollower(job.localPath, me).catch(() => undefined)
+      await removeFollower(path, me).catch(() => undefined)
     }
   }
+}
+
+/**
+ * The file's path in its real folder, made and checked against the roots the way the worker checks it:
+ * a claim is written beside the file, so it must not follow a folder swapped for a link.
+ */
+async function claimablePath(job: TransferJob): Promise<string> {
+  const folder = await ConfinedFolder.enter(dirname(job.localPath), job.roots)
+  await mkdir(folder.real, { recursive: true })
+  await folder.recheck()
+  return folder.file(basename(job.localPath))
 }
 
 async function fileSize(path: string): Promise<number | null> {
