@@ -26,16 +26,23 @@ export interface WorkflowOpenContext {
 }
 
 /** A workflow from its bytes (base64, as the contract carries them). */
-export function openWorkflowData(request: WorkflowFileRequest, ctx: WorkflowOpenContext): Promise<OpenedWorkflow> {
+export function openWorkflowData(
+  request: WorkflowFileRequest,
+  ctx: WorkflowOpenContext,
+): Promise<OpenedWorkflow> {
   const name = baseName(request.name)
-  return open(name, async () => {
-    try {
-      return parseWorkflowBytes(Buffer.from(request.data, 'base64'))
-    } catch (err) {
-      if (err instanceof WorkflowError) throw new WorkflowError(err.code, `${name}: ${err.message}`)
-      throw err
-    }
-  }, ctx)
+  return open(
+    name,
+    async () => {
+      try {
+        return parseWorkflowBytes(Buffer.from(request.data, 'base64'))
+      } catch (err) {
+        if (err instanceof WorkflowError) throw new WorkflowError(err.code, `${name}: ${err.message}`)
+        throw err
+      }
+    },
+    ctx,
+  )
 }
 
 /** A workflow from a file the user chose in a native dialog (the reader's messages name the path). */
