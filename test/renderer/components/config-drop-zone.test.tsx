@@ -64,17 +64,19 @@ describe('ConfigDropZone', () => {
   })
 
   it.each([
-    ['a PNG', 'render.png', 'image/png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])],
-    ['an editor-format JSON', 'flux.json', '', Buffer.from('{"last_node_id": 9, "nodes": [{"id": 1}]}')],
-    ['an API-format JSON', 'api.json', '', Buffer.from('{"4": {"class_type": "CheckpointLoaderSimple"}}')],
+    ['a PNG', 'render.png', 'image/png', '\x89PNG\r\n\x1a\n'],
+    ['an editor-format JSON', 'flux.json', '', '{"last_node_id": 9, "nodes": [{"id": 1}]}'],
+    ['an API-format JSON', 'api.json', '', '{"4": {"class_type": "CheckpointLoaderSimple"}}'],
   ])('opens %s dropped on the window as a workflow, not a config', async (_what, name, type, bytes) => {
     const fake = createFakeApi({
       openWorkflow: () => ({ name, format: 'ui', container: 'json', models: [] }),
     })
     const { store } = renderWithApp(<ConfigDropZone />, { fake })
-    drag('drop', { files: [new File([bytes], name, { type })] })
+    // Byte strings (every char below 256), so btoa gives the base64 of exactly these bytes.
+    const data = Uint8Array.from(bytes, (c) => c.charCodeAt(0))
+    drag('drop', { files: [new File([data], name, { type })] })
     await waitFor(() => expect(store.getState().workflow.status).toBe('open'))
-    expect(fake.requestsOf('openWorkflow')).toEqual([{ name, data: bytes.toString('base64') }])
+    expect(fake.requestsOf('openWorkflow')).toEqual([{ name, data: btoa(bytes) }])
     expect(fake.requestsOf('loadConfigText')).toEqual([])
   })
 
