@@ -103,6 +103,16 @@ describe('a ComfyUI workflow in the window (serve --ui, s3rver, Chromium)', () =
   it('opens a PNG carrying the workflow, dropped on the window', async () => {
     await page.getByRole('button', { name: 'Close the workflow' }).click()
     const png = pngWithText([{ type: 'tEXt', keyword: 'workflow', text: await readFile(FLUX, 'latin1') }])
+    // The overlay while a file is held over the window.
+    await page.evaluate(() => {
+      const transfer = new DataTransfer()
+      transfer.items.add(new File(['x'], 'render.png', { type: 'image/png' }))
+      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true }))
+    })
+    await page
+      .getByText('Drop a model config (.json) or a ComfyUI workflow (.json, .png) to open it')
+      .waitFor()
+    await screenshot(page, 'workflow-drop-light')
     await drop('render.png', 'image/png', png)
     await page.getByText('PNG, workflow chunk').waitFor()
     expect(await page.getByRole('region', { name: 'Workflow' }).textContent()).toContain('render.png')

@@ -3,7 +3,7 @@
 // it is queued, so the user watches the missing ones land without leaving the view.
 import type { OpenedWorkflow, ResolvedWorkflowModel } from '../../../shared/workflow'
 import { formatBytes } from '../lib/format'
-import { workflowRowState, workflowSourceText, type WorkflowTone } from '../lib/workflow-rows'
+import { URL_DOWNLOADS, workflowRowState, workflowSourceText, type WorkflowTone } from '../lib/workflow-rows'
 import { useAppStore } from '../store/context'
 import { queueableIndexes } from '../store/workflow-slice'
 import { ProgressBar } from './ProgressBar'
@@ -43,7 +43,7 @@ export function WorkflowTable({
         <col className="w-9" />
         <col />
         <col className="w-32" />
-        <col className="w-52" />
+        <col className="w-56" />
         <col />
         <col className="w-24" />
       </colgroup>
@@ -130,7 +130,7 @@ function WorkflowRow({
       <td className="truncate pr-2 font-mono text-xs" title={m.folder}>
         {m.folder}
       </td>
-      <td className="pr-2" title={state.detail}>
+      <td className="pr-2" title={state.detail ?? stateTitle(m)}>
         <span className={`inline-flex max-w-full items-center gap-1.5 font-medium ${TONE[state.tone]}`}>
           <span
             aria-hidden="true"
@@ -151,4 +151,13 @@ function WorkflowRow({
       <td className="pr-3 text-right tabular-nums">{m.size === undefined ? '—' : formatBytes(m.size)}</td>
     </tr>
   )
+}
+
+/** Why a row cannot be ticked, where that is not plain from its word. */
+function stateTitle(m: ResolvedWorkflowModel): string | undefined {
+  if (m.state === 'url' && !URL_DOWNLOADS)
+    return `Only at its URL, and the engine fetches from S3 only for now: download it by hand into ${m.folder}/`
+  if (m.state === 'not_found' && m.folder === 'unknown')
+    return 'The workflow does not say which folder this goes in, and no folder or S3 object has it'
+  return undefined
 }
