@@ -299,8 +299,9 @@ function render(
   }
   if (display === 'lines') {
     for (const r of records) {
-      if (last.get(r.id) !== r.status) {
-        last.set(r.id, r.status)
+      const key = `${r.status}:${r.fetchedBy ?? ''}`
+      if (last.get(r.id) !== key) {
+        last.set(r.id, key)
         console.error(statusLine(r))
       }
     }
@@ -313,7 +314,11 @@ function render(
     const filled = Math.round((p / 100) * width)
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled)
     const extra =
-      r.status === 'progress' ? `${formatBytes(r.speedBps)}/s ETA ${formatEta(r.etaSeconds)}` : statusWord(r)
+      r.status !== 'progress'
+        ? statusWord(r)
+        : r.fetchedBy
+          ? `by ${terminalSafe(r.fetchedBy)}`.slice(0, 18)
+          : `${formatBytes(r.speedBps)}/s ETA ${formatEta(r.etaSeconds)}`
     return `${bar} ${p.toFixed(1).padStart(5)}%  ${formatBytes(r.totalSize || r.expectedSize).padStart(8)}  ${extra.padEnd(18)} ${terminalSafe(r.modelName)}`
   })
   if (drawn() > 0) process.stderr.write(`\x1b[${drawn()}A`)

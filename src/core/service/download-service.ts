@@ -31,7 +31,8 @@ import type { WorkerLauncher } from '../worker-host'
 import { batchProgress } from './batch-progress'
 import { ChangeFeed } from './change-feed'
 import { checkOnDisk } from './disk-check'
-import { JobRunner } from './job-runner'
+import { ClaimingRunner, volumeIdentity } from './claiming-runner'
+import { claimTimingFromEnv } from '../claims/claim-timing'
 import { resolveLink } from './link-resolver'
 import { loadRecords } from './load-records'
 import { ServiceError } from './owner/service-error'
@@ -46,6 +47,7 @@ import { matchSelector } from './selectors'
 import type { StatePaths } from './state-paths'
 import { runJob } from './run-job'
 import { planEnqueue } from './enqueue-plan'
+import { discardPart } from './discard-part'
 
 export { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from './run-settings'
 
@@ -75,13 +77,13 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 /**
  * The single owner of queue, progress and model state: the contract's API over the queue's state
  * machine (QueueCore, queue-machine.ts), with its effects in files of their own: the worker pool
- * (JobRunner, run-job.ts), the progress tick and change events (ChangeFeed), links (link-resolver.ts),
+ * (ClaimingRunner, JobRunner, run-job.ts; claims on a shared volume), the progress tick and change events (ChangeFeed), links (link-resolver.ts),
  * the disk check (disk-check.ts) and persistence (the state store and the old system's progress file).
  */
 export class DownloadService implements DownloadServiceApi {
   private readonly core: QueueCore
   private readonly feed: ChangeFeed
-  private readonly runner: JobRunner
+  private readonly runner: ClaimingRunner
   private latestBatch: string | null = null
   private closed = false
   /** stopWorker was called: nothing new starts until startWorker. */
@@ -108,6 +110,7 @@ export class DownloadService implements DownloadServiceApi {
     this.core = new QueueCore({
       settings: () => this.deps.settings,
       runner: () => this.runner,
+      discardPart: (localPath) => discardPart(localPath, this.gate, deps.log),
       publish: (records, removed) => {
         this.feed.changed(records, removed)
         this.persistSoon()
@@ -116,7 +119,10 @@ export class DownloadService implements DownloadServiceApi {
       pump: () => this.pump(),
       log: deps.log,
     })
-    this.runner = new JobRunner({
+    const env = { ...process.env, ...deps.env }
+    this.runner = new ClaimingRunner({
+      identity: volumeIdentity(deps.paths.dir, env),
+      timing: claimTimingFromEnv(env),
       entry: deps.workerEntry,
       ...(deps.launcher ? { launcher: deps.launcher } : {}),
       ...(deps.env ? { env: deps.env } : {}),
