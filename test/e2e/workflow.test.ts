@@ -37,19 +37,32 @@ async function pick(file: string | { name: string; mimeType: string; buffer: Buf
   await page.getByTestId('workflow-file-input').setInputFiles(file)
 }
 
-/** A drop on the window as the browser makes one from a file dragged in from the desktop. */
-async function drop(name: string, type: string, bytes: Buffer): Promise<void> {
+// What the page's side of page.evaluate uses: the node tsconfig has no DOM lib, and a lib reference
+// would give every Node file of the program browser globals.
+declare const window: { dispatchEvent(event: unknown): boolean }
+declare class DataTransfer {
+  readonly items: { add(file: File): void }
+}
+declare class DragEvent {
+  constructor(type: string, init: { dataTransfer: DataTransfer; bubbles: boolean; cancelable: boolean })
+}
+
+/** Drag events over the window, carrying one file, as the browser makes them for a file from the desktop. */
+async function dragOnWindow(kinds: string[], name: string, type: string, bytes: Buffer): Promise<void> {
   await page.evaluate(
-    ({ name, type, base64 }) => {
+    ({ kinds, name, type, base64 }) => {
       const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
       const transfer = new DataTransfer()
       transfer.items.add(new File([data], name, { type }))
-      for (const kind of ['dragenter', 'dragover', 'drop'])
+      for (const kind of kinds)
         window.dispatchEvent(new DragEvent(kind, { dataTransfer: transfer, bubbles: true, cancelable: true }))
     },
-    { name, type, base64: bytes.toString('base64') },
+    { kinds, name, type, base64: bytes.toString('base64') },
   )
 }
+
+const drop = (name: string, type: string, bytes: Buffer) =>
+  dragOnWindow(['dragenter', 'dragover', 'drop'], name, type, bytes)
 
 beforeAll(async () => {
   session = await startUiSession({ objects: MIRROR, settings: { sourceUri: 's3://models/mirror/' } })
@@ -98,17 +111,15 @@ describe('a ComfyUI workflow in the window (serve --ui, s3rver, Chromium)', () =
     await page.emulateMedia({ colorScheme: 'dark' })
     await screenshot(page, 'workflow-downloaded-dark')
     await page.emulateMedia({ colorScheme: 'light' })
+    // The toast has said its piece: later pictures show the workflow alone.
+    await page.getByRole('button', { name: 'Dismiss message' }).click()
   })
 
   it('opens a PNG carrying the workflow, dropped on the window', async () => {
     await page.getByRole('button', { name: 'Close the workflow' }).click()
     const png = pngWithText([{ type: 'tEXt', keyword: 'workflow', text: await readFile(FLUX, 'latin1') }])
     // The overlay while a file is held over the window.
-    await page.evaluate(() => {
-      const transfer = new DataTransfer()
-      transfer.items.add(new File(['x'], 'render.png', { type: 'image/png' }))
-      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true }))
-    })
+    await dragOnWindow(['dragenter'], 'render.png', 'image/png', png)
     await page
       .getByText('Drop a model config (.json) or a ComfyUI workflow (.json, .png) to open it')
       .waitFor()
@@ -148,6 +159,7 @@ describe('a ComfyUI workflow in the window (serve --ui, s3rver, Chromium)', () =
     await workflowAlert().filter({ hasText: message }).waitFor()
     expect(await workflowAlert().count()).toBe(1)
     if (what === 'a JSON that is no workflow') {
+      await page.mouse.move(400, 600) // no button left hovered in the picture
       await screenshot(page, 'workflow-error-light')
       await page.emulateMedia({ colorScheme: 'dark' })
       await screenshot(page, 'workflow-error-dark')

@@ -167,6 +167,9 @@ describe('the workflow view', () => {
     expect(within(rowOf('ae.safetensors')).getByText('40%')).toBeTruthy()
     act(() => fake.emit('onChanged', serviceChange([{ ...running, status: 'completed' }], { revision: 3 })))
     await waitFor(() => expect(stateOf('ae.safetensors')).toBe('installed'))
+    // Held by the queue or done: not offered again; the other one is still free to tick.
+    expect(checkbox('ae.safetensors').disabled).toBe(true)
+    expect(checkbox('flux/detail.safetensors').disabled).toBe(false)
     expect(store.getState().workflow.status).toBe('open')
   })
 

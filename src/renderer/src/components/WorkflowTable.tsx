@@ -35,7 +35,12 @@ export function WorkflowTable({
 }) {
   const toggle = useAppStore((s) => s.toggleWorkflowModel)
   const setSelection = useAppStore((s) => s.setWorkflowSelection)
-  const queueable = queueableIndexes(opened)
+  const records = useAppStore((s) => s.records)
+  // A model the queue already holds (or has finished) is not offered again; a failed or cancelled one is.
+  const queueable = queueableIndexes(opened).filter((i) => {
+    const status = records.get(opened.models[i]!.localPath!)?.status
+    return status === undefined || status === 'failed' || status === 'cancelled'
+  })
   const all = queueable.length > 0 && queueable.every((i) => selected.has(i))
   return (
     <table aria-label="Models in the workflow" className="w-full table-fixed border-collapse">
