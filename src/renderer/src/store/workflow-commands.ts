@@ -2,6 +2,7 @@
 // which reads and resolves it; the ticked models are queued through the same enqueue as any config.
 import type { Api } from '../../../shared/api-contract'
 import { MAX_WORKFLOW_FILE_BYTES } from '../../../shared/limits'
+import { isPngBytes, pngTextOnly } from '../../../shared/png-text-chunks'
 import { workflowEnqueueEntry, type OpenedWorkflow } from '../../../shared/workflow'
 import { fileToBase64 } from '../lib/file-base64'
 import { errorMessage } from '../lib/format'
@@ -41,7 +42,7 @@ export function createWorkflowCommands(api: Api, store: AppStore) {
               `${MAX_WORKFLOW_FILE_BYTES / MiB} MiB. Open the workflow's .json, or a PNG saved by ComfyUI.`,
           )
         }
-        return api.openWorkflow({ name: file.name, data: await fileToBase64(file) })
+        return api.openWorkflow({ name: file.name, data: await fileToBase64(await workflowBytes(file)) })
       })
     },
 
@@ -63,4 +64,11 @@ export function createWorkflowCommands(api: Api, store: AppStore) {
       }
     },
   }
+}
+
+/** A PNG's text chunks only (the image is most of its bytes, and no workflow is in it); JSON as it is. */
+async function workflowBytes(file: File): Promise<Blob> {
+  if (!isPngBytes(new Uint8Array(await file.slice(0, 8).arrayBuffer()))) return file
+  const text = pngTextOnly(new Uint8Array(await file.arrayBuffer()))
+  return new Blob([text as Uint8Array<ArrayBuffer>])
 }
