@@ -3,7 +3,7 @@
 // proxy, which counts the bytes each object is served. Each object must be served once, every pod must
 // exit 0, and nothing but the finished files may be left on the volume.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { lstat, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readFile, realpath, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI_BIN } from '../support/built'
@@ -202,6 +202,25 @@ describe('pods sharing one volume', () => {
     expect(c.status, c.stderr).toBe(0)
     await expectLanded(v.dir)
   }, 120_000)
+
+  it('a symbolic link where a claim goes is refused, and nothing is written through it', async () => {
+    const name = 'hostile-claim'
+    const v = await volume(name)
+    const folder = join(v.dir, 'ComfyUI/models/checkpoints')
+    const elsewhere = join(work, name, 'elsewhere')
+    await mkdir(folder, { recursive: true })
+    await mkdir(elsewhere)
+    await symlink(elsewhere, join(folder, 'a.safetensors.modeldl-claim'))
+    const p = await pod(name, 1, v, 0)
+    const r = await p.done
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/a\.safetensors\.modeldl-claim is a symbolic link, not a claim folder/)
+    expect(await readdir(elsewhere)).toEqual([])
+    // The other model was not held up by it.
+    expect((await readFile(join(v.dir, 'ComfyUI/models/loras/b.safetensors'))).equals(objects.b!.body)).toBe(
+      true,
+    )
+  }, 60_000)
 })
 
 async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {

@@ -5,7 +5,7 @@
 // progress for the machines that follow. A takeover of a stale claim creates `gen-<n+1>` inside it:
 // again a mkdir, so of several machines that find the same claim stale, one wins.
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 
@@ -49,8 +49,24 @@ export function newToken(): string {
   return randomBytes(8).toString('hex')
 }
 
-/** The claim's owner file: null when there is no claim, or its owner file is not (yet) readable. */
+/** Something other than a claim folder stands where a claim goes: nothing may be written through it. */
+export class NotAClaimError extends Error {
+  constructor(localPath: string, what: string) {
+    super(
+      `${claimDir(localPath)} is ${what}, not a claim folder of modeldl: remove it to download ${localPath}`,
+    )
+    this.name = 'NotAClaimError'
+  }
+}
+
+/**
+ * The claim's owner file: null when there is no claim, or its owner file is not (yet) readable. Throws
+ * NotAClaimError for a symbolic link or a file at the claim's path (a link could lead writes elsewhere).
+ */
 export async function readClaim(localPath: string): Promise<{ exists: boolean; owner: ClaimOwner | null }> {
+  const st = await lstat(claimDir(localPath)).catch(() => null)
+  if (st && !st.isDirectory())
+    throw new NotAClaimError(localPath, st.isSymbolicLink() ? 'a symbolic link' : 'a file')
   try {
     const text = await readFile(ownerPath(localPath), 'utf8')
     const parsed = ClaimOwnerSchema.safeParse(JSON.parse(text))

@@ -7,11 +7,17 @@ import { mkdir, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { TransferJob, TransferProgress, TransferResult } from '../../shared/transfer'
 import { describeVerification } from '../../shared/verification'
-import { addFollower, readClaim, removeFollower, type ClaimIdentity } from '../claims/claim-file'
+import {
+  addFollower,
+  NotAClaimError,
+  readClaim,
+  removeFollower,
+  type ClaimIdentity,
+} from '../claims/claim-file'
 import type { ClaimTiming } from '../claims/claim-timing'
 import { HeldClaim } from '../claims/held-claim'
 import { StaleWatch } from '../claims/stale-watch'
-import { TransferStopped } from '../transfer/errors'
+import { TransferError, TransferStopped } from '../transfer/errors'
 import { JobRunner, type JobRunnerOptions } from './job-runner'
 import type { Logger } from './persist/log'
 
@@ -84,6 +90,9 @@ export class ClaimingRunner {
         if (followed.kind === 'took-over') return await this.fetch(job, followed.held, active)
         // The holder let go without a file (it failed, paused or was cancelled): claim it ourselves.
       }
+    } catch (err) {
+      if (err instanceof NotAClaimError) throw new TransferError('path_is_symlink', err.message)
+      throw err
     } finally {
       this.active.delete(job.id)
     }
@@ -139,6 +148,8 @@ export class ClaimingRunner {
     }
     let done: { verifiedBy: string[]; etag: string; size: number } | undefined
     let host = ''
+    // Read first: a link or a file where the claim goes is refused before anything is written into it.
+    await readClaim(job.localPath)
     await addFollower(job.localPath, me)
     try {
       for (;;) {

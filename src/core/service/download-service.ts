@@ -34,6 +34,7 @@ import { checkOnDisk } from './disk-check'
 import { ClaimingRunner, volumeIdentity } from './claiming-runner'
 import { claimTimingFromEnv } from '../claims/claim-timing'
 import { resolveLink } from './link-resolver'
+import type { LinkOutcome } from './local/model-link'
 import { loadRecords } from './load-records'
 import { ServiceError } from './owner/service-error'
 import type { Logger } from './persist/log'
@@ -115,7 +116,7 @@ export class DownloadService implements DownloadServiceApi {
         this.feed.changed(records, removed)
         this.persistSoon()
       },
-      settleLink: (r) => this.settleLink(r),
+      settleLink: async (r) => void (await this.settleLink(r)),
       pump: () => this.pump(),
       log: deps.log,
     })
@@ -163,8 +164,15 @@ export class DownloadService implements DownloadServiceApi {
       `Enqueued batch ${batchId}: ${result.queued.length} to download, ${result.linked.length} links, ` +
         `${result.alreadyComplete.length} already complete, ${result.alreadyQueued.length} already queued`,
     )
-    // Links whose target is already complete can be made now.
-    for (const id of result.linked) await this.settleLink(this.core.records.get(id)!)
+    // Links whose target is already complete can be made now; one that already stood right was
+    // already complete, not "to link".
+    for (const id of [...result.linked]) {
+      const outcome = await this.settleLink(this.core.records.get(id)!)
+      if (outcome === 'already_linked' || outcome === 'kept_existing_file') {
+        result.linked.splice(result.linked.indexOf(id), 1)
+        result.alreadyComplete.push(id)
+      }
+    }
     this.pump()
     return result
   }
@@ -421,13 +429,14 @@ export class DownloadService implements DownloadServiceApi {
   }
 
   /** Makes a waiting link once its target is complete (or fails it if the target cannot be linked). */
-  private async settleLink(r: ModelRecord): Promise<void> {
-    if (!r.linkTo || r.status !== 'queued') return
+  private async settleLink(r: ModelRecord): Promise<LinkOutcome | undefined> {
+    if (!r.linkTo || r.status !== 'queued') return undefined
     const resolution = await resolveLink(r, this.core.records.get(r.linkTo), this.gate)
-    if (resolution.kind === 'wait' || this.core.records.get(r.id) !== r) return
+    if (resolution.kind === 'wait' || this.core.records.get(r.id) !== r) return undefined
     if (resolution.outcome) this.deps.log.info(`Link ${r.localPath} → ${r.linkTo}: ${resolution.outcome}`)
     this.core.apply(r, resolution.event)
     this.core.publish()
+    return resolution.outcome
   }
 
   private persistSoon(): void {

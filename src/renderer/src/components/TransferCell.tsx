@@ -20,10 +20,15 @@ export function TransferCell({ row, sizeOnly }: { row: RowView; sizeOnly: ModelR
       title = row.fetchedBy
         ? `Being fetched by ${row.fetchedBy}, another machine on this volume; this one waits for the file to land`
         : `${formatBytesPair(row.downloaded, row.total)} · ${formatSpeed(row.speedBps)} · ETA ${eta}`
+      // Who fetches it comes first: the bytes are that machine's, and the column may cut the end.
       content = row.fetchedBy ? (
         <>
-          <span className="transfer-bytes">{formatBytesPair(row.downloaded, row.total)} · </span>
-          <span className="muted">being fetched by {row.fetchedBy}</span>
+          <span className="muted">by </span>
+          {row.fetchedBy}
+          <span className="transfer-bytes">
+            <span className="muted"> · </span>
+            {formatBytesPair(row.downloaded, row.total)}
+          </span>
         </>
       ) : row.phase === 'verifying' || row.phase === 'finalizing' ? (
         <>
