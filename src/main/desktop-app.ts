@@ -156,6 +156,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       desktopHandlers({
         base: backend.handlers,
         loadConfigFile: (path) => backend.loadConfigFile(path),
+        openWorkflowFile: (path) => backend.openWorkflowFile(path),
         allowConfigFolder: (folder) => backend.allowConfigFolder(folder),
         window: () => win,
         modelsRoot: () => settings.view().settings.modelsRoot,

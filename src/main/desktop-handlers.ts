@@ -2,18 +2,20 @@ import { dirname, join } from 'node:path'
 import { dialog, shell, type BrowserWindow } from 'electron'
 import { ApiError, type ApiHandlers, type ConfigLoadResult } from '../shared/api-contract'
 import type { OwnerKind } from '../shared/service-contract'
+import type { OpenedWorkflow } from '../shared/workflow'
 import { asApiError } from '../core/app/api-errors'
 import { PathGate } from '../core/gate/path-gate'
 
 /** The handlers only a desktop shell can serve; the backend's own answer "unsupported" for them. */
 export type DesktopHandlers = Pick<
   ApiHandlers,
-  'app:info' | 'dialog:openConfig' | 'dialog:saveConfigPath' | 'shell:reveal'
+  'app:info' | 'dialog:openConfig' | 'dialog:openWorkflow' | 'dialog:saveConfigPath' | 'shell:reveal'
 >
 
 export interface DesktopHandlerDeps {
   base: ApiHandlers
   loadConfigFile(path: string): Promise<ConfigLoadResult>
+  openWorkflowFile(path: string): Promise<OpenedWorkflow>
   /** The user chose this folder in a save dialog: the window may save its config there. */
   allowConfigFolder(folder: string): void
   window(): BrowserWindow | null
@@ -26,6 +28,11 @@ export interface DesktopHandlerDeps {
 
 const JSON_FILTERS = [
   { name: 'Model config', extensions: ['json'] },
+  { name: 'All files', extensions: ['*'] },
+]
+
+const WORKFLOW_FILTERS = [
+  { name: 'ComfyUI workflow', extensions: ['json', 'png'] },
   { name: 'All files', extensions: ['*'] },
 ]
 
@@ -49,6 +56,20 @@ export function desktopHandlers(deps: DesktopHandlerDeps): DesktopHandlers {
       const path = picked.filePaths[0]
       if (picked.canceled || !path) return null
       return deps.loadConfigFile(path)
+    },
+
+    // The path goes straight from the dialog to the reader: the window never names a file to read.
+    'dialog:openWorkflow': async () => {
+      const win = deps.window()
+      const options: Electron.OpenDialogOptions = {
+        title: 'Open a ComfyUI workflow',
+        properties: ['openFile'],
+        filters: WORKFLOW_FILTERS,
+      }
+      const picked = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options)
+      const path = picked.filePaths[0]
+      if (picked.canceled || !path) return null
+      return deps.openWorkflowFile(path)
     },
 
     'dialog:saveConfigPath': async () => {

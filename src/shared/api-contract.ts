@@ -16,6 +16,7 @@ import type {
   ServiceStatus,
 } from './service-contract'
 import type { SettingsPatch, SettingsView } from './settings'
+import type { OpenedWorkflow, WorkflowFileRequest } from './workflow'
 
 // ---- data that crosses ------------------------------------------------------------------------
 
@@ -201,8 +202,12 @@ export interface InvokeContract {
   'settings:testConnection': [TestConnectionRequest, TestConnectionResult]
   'scan:start': [ScanRequest, { scanId: string }]
   'scan:cancel': [{ scanId: string }, void]
+  /** A ComfyUI workflow (.json or .png) from its bytes: its models, each installed, in S3, at a URL or not found. */
+  'workflow:open': [WorkflowFileRequest, OpenedWorkflow]
   /** Desktop only (capabilities.dialogs): a native file picker; null when the user cancels. */
   'dialog:openConfig': [void, ConfigLoadResult | null]
+  /** Desktop only: a native file picker for a workflow; null when the user cancels. */
+  'dialog:openWorkflow': [void, OpenedWorkflow | null]
   /** Desktop only: a native save dialog; the chosen path, or null. */
   'dialog:saveConfigPath': [void, string | null]
   /** Desktop only (capabilities.reveal): show a completed model in the file manager. */
@@ -253,7 +258,9 @@ export const INVOKE_METHODS = {
   testConnection: 'settings:testConnection',
   startScan: 'scan:start',
   cancelScan: 'scan:cancel',
+  openWorkflow: 'workflow:open',
   openConfigDialog: 'dialog:openConfig',
+  openWorkflowDialog: 'dialog:openWorkflow',
   saveConfigDialog: 'dialog:saveConfigPath',
   reveal: 'shell:reveal',
 } as const satisfies Record<string, InvokeChannel>

@@ -2,7 +2,14 @@
 // servers validate with these before a handler runs; a failure answers `bad_request` naming the field.
 import { z } from 'zod'
 import type { InvokeChannel, RequestOf } from './api-contract'
-import { MAX_CONFIG_BYTES, MAX_CONFIG_ENTRIES, MAX_NAME_CHARS, MAX_S3_URI_CHARS } from './limits'
+import {
+  MAX_CONFIG_BYTES,
+  MAX_CONFIG_ENTRIES,
+  MAX_NAME_CHARS,
+  MAX_S3_URI_CHARS,
+  MAX_WORKFLOW_BASE64_CHARS,
+  MAX_WORKFLOW_FILE_BYTES,
+} from './limits'
 import {
   AbsolutePathSchema,
   EnqueueRequestSchema,
@@ -68,7 +75,16 @@ export const INVOKE_SCHEMAS: { [C in InvokeChannel]: z.ZodType<RequestOf<C>> } =
   'settings:testConnection': z.object({ draft: SettingsPatchSchema.optional(), s3Uri: s3Uri.optional() }),
   'scan:start': z.object({ uri: s3Uri, allTypes: z.boolean().optional() }),
   'scan:cancel': z.object({ scanId: z.string().min(1) }),
+  // The reader checks the decoded size again (src/core/workflow); this refuses it before decoding.
+  'workflow:open': z.object({
+    name: z.string().min(1).max(MAX_NAME_CHARS),
+    data: z
+      .string()
+      .max(MAX_WORKFLOW_BASE64_CHARS, `must be at most ${MAX_WORKFLOW_FILE_BYTES / 1024 / 1024} MiB`)
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+  }),
   'dialog:openConfig': none,
+  'dialog:openWorkflow': none,
   'dialog:saveConfigPath': none,
   'shell:reveal': z.object({ id: absolutePath }),
 }

@@ -14,8 +14,12 @@ export const MAX_PATH_BYTES = 4096
 export const MAX_NAME_CHARS = 1024
 /** An S3 key is at most 1,024 bytes; with `s3://`, a bucket (≤ 63) and a slash. */
 export const MAX_S3_URI_CHARS = 1100
-/** One WebSocket frame: a config at the limit, JSON-escaped, with room for the envelope. */
-export const MAX_WS_FRAME_BYTES = 2 * MAX_CONFIG_BYTES + MiB
+/** A workflow file: a PNG carries the image as well as the workflow, so more than a config. */
+export const MAX_WORKFLOW_FILE_BYTES = 64 * MiB
+/** The same file as base64, as a window sends it (a browser has no path to hand over). */
+export const MAX_WORKFLOW_BASE64_CHARS = 4 * Math.ceil(MAX_WORKFLOW_FILE_BYTES / 3)
+/** One WebSocket frame: a config at the limit JSON-escaped, or a workflow as base64, and the envelope. */
+export const MAX_WS_FRAME_BYTES = Math.max(2 * MAX_CONFIG_BYTES, MAX_WORKFLOW_BASE64_CHARS) + MiB
 /** Invokes one WebSocket client may send per second, on average; a burst of up to this many is fine. */
 export const WS_INVOKES_PER_SECOND = 50
 export const WS_INVOKE_BURST = 200

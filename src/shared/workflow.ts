@@ -1,5 +1,7 @@
 // What a ComfyUI workflow needs, and where each model can come from. Shared so that the CLI's table,
-// its JSON and a window showing the same table speak of one shape.
+// its JSON and a window showing the same table speak of one shape, and queue and save the same models.
+import type { ModelInfo } from './api-contract'
+import type { EnqueueEntry } from './service-contract'
 
 /** The folder of a model whose loader node this project does not know. */
 export const UNKNOWN_FOLDER = 'unknown'
@@ -53,4 +55,59 @@ export interface WorkflowResolution {
   /** The S3 source listed, if any. */
   s3Source?: string
   models: ResolvedWorkflowModel[]
+}
+
+/** A workflow as the window opened it: the resolution, and what kept the S3 source out of it. */
+export interface OpenedWorkflow extends WorkflowResolution {
+  /** The file's name (no folders), as the user picked or dropped it. */
+  name: string
+  /** Why the S3 source could not be listed: the models were resolved against the disk and URLs only. */
+  s3Problem?: string
+}
+
+/** A workflow file handed over by a window: a browser has its bytes, never its path. */
+export interface WorkflowFileRequest {
+  /** The file's name, for messages. */
+  name: string
+  /** The file's bytes as base64 (JSON text or a PNG alike). */
+  data: string
+}
+
+/** The models that can be queued now: found in the S3 source, with a place to land. */
+export function isQueueable(m: ResolvedWorkflowModel): boolean {
+  return m.state === 's3' && m.s3Uri !== undefined && m.localPath !== undefined && m.size !== undefined
+}
+
+/** What the service queues for a model found in the S3 source. */
+export function workflowEnqueueEntry(m: ResolvedWorkflowModel): EnqueueEntry {
+  return {
+    group: m.folder,
+    modelName: m.name,
+    s3Uri: m.s3Uri!,
+    localPath: m.localPath!,
+    expectedSize: m.size!,
+    ...(m.sha256 ? { sha256: m.sha256 } : {}),
+  }
+}
+
+/**
+ * The models found in S3 (installed or not), as config entries another machine can fetch them with.
+ * An installed model matched by file name alone may be another file than the object: left out.
+ */
+export function workflowConfigModels(models: readonly ResolvedWorkflowModel[]): ModelInfo[] {
+  return models
+    .filter(
+      (m) =>
+        m.s3Uri && m.localPath && (m.state === 's3' || (m.state === 'installed' && m.s3Match === 'folder')),
+    )
+    .map((m) => ({
+      id: m.localPath!,
+      entryId: `${m.folder}/${m.name}`,
+      group: m.folder,
+      modelName: m.name,
+      s3Uri: m.s3Uri!,
+      localPath: m.localPath!,
+      expectedSize: m.size!,
+      ...(m.sha256 ? { sha256: m.sha256 } : {}),
+    }))
 }

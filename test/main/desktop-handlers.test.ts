@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { desktopHandlers, type DesktopHandlerDeps } from '../../src/main/desktop-handlers'
 import { type AppInfo, type ApiHandlers, type ConfigLoadResult } from '../../src/shared/api-contract'
 import type { ModelRecord } from '../../src/shared/service-contract'
+import type { OpenedWorkflow } from '../../src/shared/workflow'
 import { fake, FakeBrowserWindow, resetFakeElectron } from './support/fake-electron'
 import { modelRecord } from './support/records'
 import { apiRejection as rejection } from '../support/api-rejection'
@@ -20,6 +21,7 @@ const BASE_INFO: AppInfo = {
 }
 
 const LOADED: ConfigLoadResult = { ok: false, message: 'stub', issues: [] }
+const OPENED: OpenedWorkflow = { name: 'flux.png', format: 'ui', container: 'png:workflow', models: [] }
 
 function setUp(records: ModelRecord[] = [], win: FakeBrowserWindow | null = null) {
   const base = {
@@ -28,9 +30,11 @@ function setUp(records: ModelRecord[] = [], win: FakeBrowserWindow | null = null
   } as unknown as ApiHandlers
   const loadConfigFile = vi.fn(async (_path: string) => LOADED)
   const allowConfigFolder = vi.fn((_folder: string) => {})
+  const openWorkflowFile = vi.fn(async (_path: string) => OPENED)
   const deps: DesktopHandlerDeps = {
     base,
     loadConfigFile,
+    openWorkflowFile,
     allowConfigFolder,
     window: () => win?.asBrowserWindow() ?? null,
     modelsRoot: () => ROOT,
@@ -38,7 +42,7 @@ function setUp(records: ModelRecord[] = [], win: FakeBrowserWindow | null = null
     notificationsSupported: true,
     documentsDir: '/home/me/Documents',
   }
-  return { handlers: desktopHandlers(deps), loadConfigFile, allowConfigFolder }
+  return { handlers: desktopHandlers(deps), loadConfigFile, allowConfigFolder, openWorkflowFile }
 }
 
 beforeEach(() => resetFakeElectron())
@@ -78,6 +82,26 @@ describe('desktop handlers', () => {
     expect(await handlers['dialog:openConfig']()).toBeNull()
     expect(loadConfigFile).not.toHaveBeenCalled()
     expect(fake.dialog.showOpenDialog.mock.calls[0]).toHaveLength(1) // no parent window
+  })
+
+  it('dialog:openWorkflow picks a .json or .png over the window and opens that path; null when cancelled', async () => {
+    const win = new FakeBrowserWindow()
+    const { handlers, openWorkflowFile, loadConfigFile } = setUp([], win)
+    expect(await handlers['dialog:openWorkflow']()).toBeNull()
+    expect(openWorkflowFile).not.toHaveBeenCalled()
+    fake.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: ['/home/me/flux.png'] })
+    expect(await handlers['dialog:openWorkflow']()).toBe(OPENED)
+    expect(openWorkflowFile).toHaveBeenCalledExactlyOnceWith('/home/me/flux.png')
+    expect(loadConfigFile).not.toHaveBeenCalled()
+    const [parent, options] = fake.dialog.showOpenDialog.mock.calls[1]!
+    expect(parent).toBe(win)
+    expect(options).toMatchObject({
+      properties: ['openFile'],
+      filters: [
+        { name: 'ComfyUI workflow', extensions: ['json', 'png'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    })
   })
 
   it('dialog:saveConfigPath starts in Documents, asks before overwriting, answers the path or null', async () => {

@@ -8,9 +8,12 @@ import { resolveWorkflowModels } from '../../core/workflow/model-resolver'
 import { printableUrl } from '../../core/workflow/printable-url'
 import { WorkflowError } from '../../core/workflow/workflow-error'
 import { readWorkflowFile, type ReadWorkflow } from '../../core/workflow/workflow-reader'
-import type { ModelInfo } from '../../shared/api-contract'
-import type { EnqueueEntry } from '../../shared/service-contract'
-import type { ResolvedWorkflowModel, WorkflowResolution } from '../../shared/workflow'
+import {
+  workflowConfigModels,
+  workflowEnqueueEntry,
+  type ResolvedWorkflowModel,
+  type WorkflowResolution,
+} from '../../shared/workflow'
 import { cliContext, type CliContext } from '../cli-settings'
 import type { Entrypoints } from '../entrypoints'
 import { shellWord, terminalSafe } from '../format'
@@ -115,7 +118,7 @@ export async function workflowCommand(argv: string[], entry: Entrypoints): Promi
     ? await ownOrConnect(ctx, entry.worker)
     : await connectOrStartDaemon(ctx, entry.cli)
   try {
-    const result = await session.api.enqueue({ entries: toFetch.map(toEnqueue) })
+    const result = await session.api.enqueue({ entries: toFetch.map(workflowEnqueueEntry) })
     console.error(
       `${result.queued.length} queued, ${result.alreadyComplete.length} already complete, ` +
         `${result.alreadyQueued.length} already queued`,
@@ -199,35 +202,9 @@ function whyNotQueued(m: ResolvedWorkflowModel): { name: string; reason: string 
   }
 }
 
-function toEnqueue(m: ResolvedWorkflowModel): EnqueueEntry {
-  return {
-    group: m.folder,
-    modelName: m.name,
-    s3Uri: m.s3Uri!,
-    localPath: m.localPath!,
-    expectedSize: m.size!,
-    ...(m.sha256 ? { sha256: m.sha256 } : {}),
-  }
-}
-
 /** The models found in S3 (installed or not), as a flat config another machine can fetch them with. */
 async function saveConfig(path: string, models: ResolvedWorkflowModel[], ctx: CliContext): Promise<void> {
-  // An installed model matched by file name alone may be another file than the object: left out.
-  const saved: ModelInfo[] = models
-    .filter(
-      (m) =>
-        m.s3Uri && m.localPath && (m.state === 's3' || (m.state === 'installed' && m.s3Match === 'folder')),
-    )
-    .map((m) => ({
-      id: m.localPath!,
-      entryId: `${m.folder}/${m.name}`,
-      group: m.folder,
-      modelName: m.name,
-      s3Uri: m.s3Uri!,
-      localPath: m.localPath!,
-      expectedSize: m.size!,
-      ...(m.sha256 ? { sha256: m.sha256 } : {}),
-    }))
+  const saved = workflowConfigModels(models)
   const options = ctx.networkVolume ? { networkVolume: ctx.networkVolume } : {}
   await writeFileAtomic(path, `${JSON.stringify(buildFlatConfig(saved, options), null, 2)}\n`)
   const left = models.length - saved.length

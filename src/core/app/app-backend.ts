@@ -18,6 +18,7 @@ import {
   type TestConnectionResult,
 } from '../../shared/api-contract'
 import type { ModelStatus, OwnerKind, ServiceEvent } from '../../shared/service-contract'
+import type { OpenedWorkflow } from '../../shared/workflow'
 import type { AppSettings, SettingsPatch } from '../../shared/settings'
 import { DEFAULT_TUNING } from '../../shared/transfer'
 import { PathCache } from '../config/path-safety'
@@ -38,6 +39,7 @@ import { RecentConfigs } from './recent-configs'
 import { s3SettingsFrom } from './service-settings'
 import { applySettingsPatch, parseSettingsPatch, type SettingsStore } from './settings-store'
 import { connectionTarget, testConnection } from './test-connection'
+import { openWorkflowData, openWorkflowFile, type WorkflowOpenContext } from './workflow-open'
 
 type Env = Record<string, string | undefined>
 
@@ -73,6 +75,8 @@ export interface AppBackend {
   loadConfigFile(path: string): Promise<ConfigLoadResult>
   /** The user chose this folder in a native dialog: windows may open and save configs in it. */
   allowConfigFolder(folder: string): void
+  /** Opens a workflow file the user chose in a native dialog, as workflow:open does with bytes. */
+  openWorkflowFile(path: string): Promise<OpenedWorkflow>
   close(): Promise<void>
 }
 
@@ -292,6 +296,13 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     return testConnection(s3SettingsFrom(settings, credentials, env), target, env)
   }
 
+  const workflowContext = (): WorkflowOpenContext => ({
+    settings: deps.settings.view().settings,
+    credentials: deps.settings.credentials(),
+    env,
+    gate,
+  })
+
   // ---- handlers -----------------------------------------------------------------------------------
   const api = deps.service.api
   const raw: ApiHandlers = {
@@ -360,7 +371,11 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     'scan:cancel': async ({ scanId }) => {
       scans.get(scanId)?.abort(new ScanError('cancelled', 'The scan was cancelled'))
     },
+    'workflow:open': (request) => openWorkflowData(request, workflowContext()),
     'dialog:openConfig': async () => {
+      throw new ApiError('unsupported', `Open dialog: ${DESKTOP_ONLY}`)
+    },
+    'dialog:openWorkflow': async () => {
       throw new ApiError('unsupported', `Open dialog: ${DESKTOP_ONLY}`)
     },
     'dialog:saveConfigPath': async () => {
@@ -390,6 +405,13 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     },
     allowConfigFolder(folder) {
       gate.allowConfigFolder(folder)
+    },
+    async openWorkflowFile(path) {
+      try {
+        return await openWorkflowFile(path, workflowContext())
+      } catch (err) {
+        throw asApiError(err)
+      }
     },
     async close() {
       if (closed) return

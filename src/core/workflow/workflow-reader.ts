@@ -3,15 +3,15 @@
 // that says what the file is and what was expected.
 import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
-import { MAX_CONFIG_BYTES } from '../../shared/limits'
+import { MAX_CONFIG_BYTES, MAX_WORKFLOW_FILE_BYTES } from '../../shared/limits'
 import type { WorkflowModel, WorkflowResolution } from '../../shared/workflow'
 import { describeJsonError, locateJsonError, positionAt } from '../config/json-position'
 import { isPng, readPngText } from './png-text'
 import { WorkflowError } from './workflow-error'
 import { workflowModels, workflowShape } from './workflow-models'
 
-/** A PNG holds the image as well: generous, yet a 64 MiB bound on what is read into memory. */
-export const MAX_WORKFLOW_FILE_BYTES = 64 * 1024 * 1024
+/** A PNG holds the image as well: generous, yet a bound on what is read into memory (src/shared/limits). */
+export { MAX_WORKFLOW_FILE_BYTES }
 /** The JSON itself, from a file or a chunk: the model config's limit (a large template is < 1 MiB). */
 export const MAX_WORKFLOW_JSON_BYTES = MAX_CONFIG_BYTES
 
@@ -32,8 +32,12 @@ export async function readWorkflowFile(path: string): Promise<ReadWorkflow> {
   }
 }
 
-/** A workflow from a file's bytes (a PNG or JSON text), as readWorkflowFile reads it. */
+/**
+ * A workflow from a file's bytes (a PNG or JSON text), as readWorkflowFile reads it. The size bound
+ * applies here too: bytes handed over by a window never went through readBounded.
+ */
 export function parseWorkflowBytes(bytes: Buffer): ReadWorkflow {
+  if (bytes.length > MAX_WORKFLOW_FILE_BYTES) throw tooLarge('file', bytes.length, MAX_WORKFLOW_FILE_BYTES)
   if (isPng(bytes)) return fromPng(bytes)
   if (bytes.length > MAX_WORKFLOW_JSON_BYTES) throw tooLarge('JSON', bytes.length, MAX_WORKFLOW_JSON_BYTES)
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '')

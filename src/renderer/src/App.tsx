@@ -12,6 +12,7 @@ import { SettingsScreen } from './components/SettingsScreen'
 import { SourceBar } from './components/SourceBar'
 import { Toasts } from './components/Toasts'
 import { Toolbar } from './components/Toolbar'
+import { WorkflowView } from './components/WorkflowView'
 import { useTheme } from './lib/theme'
 import { useAppStore, useCommands } from './store/context'
 import { selectConfigCounts } from './store/selectors'
@@ -21,6 +22,7 @@ export function App() {
   const theme = useAppStore((s) => s.theme)
   const screen = useAppStore((s) => s.screen)
   const queueOpen = useAppStore((s) => s.queueOpen)
+  const workflow = useAppStore((s) => s.workflow)
   useTheme(theme)
   useSlashToFilter()
   return (
@@ -28,7 +30,8 @@ export function App() {
       <AppHeader />
       <div className="relative flex min-h-0 flex-1">
         <main className="flex min-w-0 flex-1 flex-col">
-          {screen === 'downloads' && <DownloadsScreen />}
+          {screen === 'downloads' &&
+            (workflow.status === 'closed' ? <DownloadsScreen /> : <WorkflowView workflow={workflow} />)}
           {screen === 'browse' && <BrowseScreen />}
           {screen === 'settings' && <SettingsScreen />}
         </main>

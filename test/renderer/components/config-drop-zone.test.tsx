@@ -6,7 +6,7 @@ import { loadedConfig, modelInfo } from '../support/fixtures'
 import { createFakeApi } from '../support/fake-api'
 import { renderWithApp } from '../support/render'
 
-const OVERLAY = 'Drop a model config (.json) to load it'
+const OVERLAY = 'Drop a model config (.json) or a ComfyUI workflow (.json, .png) to open it'
 
 /** A drag event as the browser sends it over the window (jsdom has no DataTransfer). */
 function drag(
@@ -61,5 +61,32 @@ describe('ConfigDropZone', () => {
       expect(fake.requestsOf('loadConfigText')).toEqual([{ name: 'models.json', text: '{"loras":{}}' }]),
     )
     await waitFor(() => expect(store.getState().models.has(model.id)).toBe(true))
+  })
+
+  it.each([
+    ['a PNG', 'render.png', 'image/png', '\x89PNG\r\n\x1a\n'],
+    ['an editor-format JSON', 'flux.json', '', '{"last_node_id": 9, "nodes": [{"id": 1}]}'],
+    ['an API-format JSON', 'api.json', '', '{"4": {"class_type": "CheckpointLoaderSimple"}}'],
+  ])('opens %s dropped on the window as a workflow, not a config', async (_what, name, type, bytes) => {
+    const fake = createFakeApi({
+      openWorkflow: () => ({ name, format: 'ui', container: 'json', models: [] }),
+    })
+    const { store } = renderWithApp(<ConfigDropZone />, { fake })
+    // Byte strings (every char below 256), so btoa gives the base64 of exactly these bytes.
+    const data = Uint8Array.from(bytes, (c) => c.charCodeAt(0))
+    drag('drop', { files: [new File([data], name, { type })] })
+    await waitFor(() => expect(store.getState().workflow.status).toBe('open'))
+    expect(fake.requestsOf('openWorkflow')).toEqual([{ name, data: btoa(bytes) }])
+    expect(fake.requestsOf('loadConfigText')).toEqual([])
+  })
+
+  it('still loads a config that names its S3 paths, though it is JSON too', async () => {
+    const fake = createFakeApi()
+    const { store } = renderWithApp(<ConfigDropZone />, { fake })
+    const text = '[{"directoryGroup": "loras", "nodes": [], "originalS3Path": "s3://b/k"}]'
+    drag('drop', { files: [new File([text], 'models.json')] })
+    await waitFor(() => expect(fake.requestsOf('loadConfigText')).toHaveLength(1))
+    expect(fake.requestsOf('openWorkflow')).toEqual([])
+    expect(store.getState().workflow.status).toBe('closed')
   })
 })

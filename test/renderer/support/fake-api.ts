@@ -60,7 +60,11 @@ function defaultHandlers(): Handlers {
     testConnection: () => ({ ok: true, message: 'Listed the bucket', elapsedMs: 12 }),
     startScan: () => ({ scanId: 'scan-1' }),
     cancelScan: () => undefined,
+    openWorkflow: () => {
+      throw new ApiError('bad_request', 'Not a workflow in this test')
+    },
     openConfigDialog: () => null,
+    openWorkflowDialog: () => null,
     saveConfigDialog: () => null,
     reveal: () => undefined,
   }

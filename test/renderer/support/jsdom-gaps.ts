@@ -12,4 +12,16 @@ if (typeof Blob.prototype.text !== 'function') {
   }
 }
 
+// Blob#arrayBuffer: a picked or dropped PNG is read whole to send its text chunks only.
+if (typeof Blob.prototype.arrayBuffer !== 'function') {
+  Blob.prototype.arrayBuffer = function arrayBuffer(this: Blob): Promise<ArrayBuffer> {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader()
+      reader.onload = () => resolve(reader.result as ArrayBuffer)
+      reader.onerror = () => reject(reader.error)
+      reader.readAsArrayBuffer(this)
+    })
+  }
+}
+
 export {}

@@ -1,5 +1,6 @@
-// A model config dropped anywhere on the window is loaded.
+// A model config or a ComfyUI workflow dropped anywhere on the window is opened.
 import { useEffect, useState } from 'react'
+import { droppedFileKind } from '../lib/dropped-file'
 import { useCommands } from '../store/context'
 import { loadConfigFile } from './OpenConfigButton'
 
@@ -30,7 +31,11 @@ export function ConfigDropZone() {
       depth = 0
       setOver(false)
       const file = e.dataTransfer?.files[0]
-      if (file) void loadConfigFile(file, commands.loadConfigText)
+      if (!file) return
+      void droppedFileKind(file).then(async (kind) => {
+        if (kind === 'workflow') await commands.openWorkflowFile(file)
+        else await loadConfigFile(file, commands.loadConfigText)
+      })
     }
     window.addEventListener('dragenter', enter)
     window.addEventListener('dragleave', leave)
@@ -46,7 +51,7 @@ export function ConfigDropZone() {
   if (!over) return null
   return (
     <div className="pointer-events-none fixed inset-2 z-50 flex items-center justify-center rounded-xl border-2 border-dashed border-accent bg-white/85 text-base font-medium text-zinc-900 dark:bg-zinc-900/85 dark:text-zinc-50">
-      Drop a model config (.json) to load it
+      Drop a model config (.json) or a ComfyUI workflow (.json, .png) to open it
     </div>
   )
 }

@@ -4,6 +4,7 @@ import type { ConfigSource } from '../../../shared/api-contract'
 import { formatCount } from '../lib/format'
 import { useAppStore, useCommands } from '../store/context'
 import { OpenConfigButton } from './OpenConfigButton'
+import { OpenWorkflowButton } from './OpenWorkflowButton'
 import { CloseIcon } from './icons'
 
 export function describeSource(source: ConfigSource): { name: string; title: string } {
@@ -85,6 +86,7 @@ export function SourceBar() {
               Check disk
             </button>
           )}
+          <OpenWorkflowButton>Open workflow…</OpenWorkflowButton>
           <OpenConfigButton>Open config…</OpenConfigButton>
         </div>
       </div>

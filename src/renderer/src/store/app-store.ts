@@ -31,6 +31,7 @@ import {
   type ServiceView,
 } from './service-records'
 import type { DisplayStatus } from './status'
+import { workflowSlice, type WorkflowActions, type WorkflowSlice } from './workflow-slice'
 
 export type ViewKey = 'downloads' | 'browse'
 export type SortKey = 'config' | 'name' | 'size' | 'status'
@@ -155,7 +156,12 @@ export interface UiActions {
   requestFocus(id: string): void
 }
 
-export type AppState = DataSlice & UiSlice & { scan: ScanState } & DataActions & ScanActions & UiActions
+export type AppState = DataSlice &
+  UiSlice & { scan: ScanState } & WorkflowSlice &
+  DataActions &
+  ScanActions &
+  UiActions &
+  WorkflowActions
 export type AppStore = StoreApi<AppState>
 
 export function emptyView(): ViewState {
@@ -215,6 +221,7 @@ export function createAppStore(initial: Partial<UiSlice> = {}): AppStore {
       theme: 'system',
       queueOpen: false,
       focusRequest: null,
+      ...workflowSlice(set),
       ...initial,
 
       setConnection: (connection) => set({ connection }),

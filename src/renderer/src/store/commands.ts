@@ -20,6 +20,7 @@ import { errorMessage, formatCount } from '../lib/format'
 import type { AppStore, ConfigMeta, ViewKey } from './app-store'
 import { loadInitial } from './bridge'
 import { missingIds, modelsOf } from './selectors'
+import { createWorkflowCommands } from './workflow-commands'
 
 export type Commands = ReturnType<typeof createCommands>
 
@@ -96,6 +97,8 @@ export function createCommands(api: Api, store: AppStore) {
       // applying thousands of models a second time would block the window for nothing.
       if (!isCurrentConfig(state().config, state().models.size, result.config))
         state().applyConfig(result.config)
+      // The config just opened is what the user wants to see, not a workflow opened before it.
+      state().closeWorkflow()
       state().setScreen('downloads')
       void api.recentConfigs().then(state().setRecent, () => {})
       return true
@@ -124,6 +127,7 @@ export function createCommands(api: Api, store: AppStore) {
   }
 
   return {
+    ...createWorkflowCommands(api, store),
     download,
     /** Load everything again after the first load failed. */
     reconnect: () => loadInitial(api, store),
