@@ -11,7 +11,7 @@ export interface ObjectChecksum {
   algorithm: ChecksumAlgorithm
   /** Lower-case hex of the digest. */
   hex: string
-  source: 's3' | 'etag'
+  source: 's3' | 'etag' | 'server'
 }
 
 export interface ObjectInfo {
