@@ -14,6 +14,8 @@ export const MAX_PATH_BYTES = 4096
 export const MAX_NAME_CHARS = 1024
 /** An S3 key is at most 1,024 bytes; with `s3://`, a bucket (≤ 63) and a slash. */
 export const MAX_S3_URI_CHARS = 1100
+/** A download URL: far beyond Hugging Face's or CivitAI's, and a CDN's presigned links. */
+export const MAX_URL_CHARS = 4096
 /** One WebSocket frame: a config at the limit, JSON-escaped, with room for the envelope. */
 export const MAX_WS_FRAME_BYTES = 2 * MAX_CONFIG_BYTES + MiB
 /** Invokes one WebSocket client may send per second, on average; a burst of up to this many is fine. */
