@@ -2,8 +2,10 @@ import type { GetObjectCommandOutput } from '@aws-sdk/client-s3'
 import { headObject, openObject, type ObjectInfo } from './head'
 import type { ObjectStore } from './object-store'
 import { classifyS3Error } from './s3-errors'
-import { formatS3Uri, type S3Location } from './s3-uri'
-import type { TransferError } from './errors'
+import type { TransferJob } from '../../shared/transfer'
+import { TransferError } from './errors'
+import type { HttpSources } from './http-source/http-sources'
+import { formatS3Uri, parseS3Uri, type S3Location } from './s3-uri'
 
 /** A GET of the object or of one range of it, checked against the validator its HEAD gave. */
 export interface SourceGet {
@@ -32,6 +34,16 @@ export interface ObjectSource {
   get(request: SourceGet, signal: AbortSignal): Promise<GetObjectCommandOutput>
   /** Whatever a request threw, as a TransferError that says what to do. */
   classify(err: unknown, op: string): TransferError
+}
+
+/** The job's S3 object, or its https URL. */
+export function jobSource(
+  job: TransferJob,
+  ctx: { store: ObjectStore; http?: HttpSources; log?(level: 'info' | 'warn', message: string): void },
+): ObjectSource {
+  if (job.url === undefined) return new S3ObjectSource(ctx.store, parseS3Uri(job.s3Uri ?? ''))
+  if (!ctx.http) throw new TransferError('invalid_job', 'This worker cannot fetch https URLs')
+  return ctx.http.source(job.url, ctx.log)
 }
 
 /** An S3 object through the worker's ObjectStore. */

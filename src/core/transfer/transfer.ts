@@ -17,14 +17,13 @@ import { ByteRanges } from './byte-ranges'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
 import type { ObjectInfo } from './head'
 import type { ObjectStore } from './object-store'
-import { S3ObjectSource, type ObjectSource } from './object-source'
+import { jobSource, type ObjectSource } from './object-source'
 import type { HttpSources } from './http-source/http-sources'
 import { ConfinedFolder } from './confined-folder'
 import { checkDestination, checkLocalPathShape, formatBytes, notWritable, prepareFolder } from './preflight'
 import { ProgressMeter } from './progress-meter'
 import { fetchRange } from './range-fetcher'
 import { planRanges } from './range-planner'
-import { parseS3Uri } from './s3-uri'
 import { ResumeSaves } from './resume-saves'
 import { SaveSchedule } from './save-schedule'
 import { SequentialHasher } from './sequential-hasher'
@@ -71,7 +70,7 @@ export async function runTransfer(asked: TransferJob, ctx: TransferContext): Pro
   const folder = await ConfinedFolder.enter(dirname(asked.localPath), asked.roots)
   const job: TransferJob = { ...asked, localPath: folder.file(basename(asked.localPath)) }
   const meter = new ProgressMeter(job.id, (p) => ctx.onProgress?.(p))
-  const source = sourceOf(job, ctx)
+  const source = jobSource(job, ctx)
   const object = source.name
   // The answer of a GET that stood in for the HEAD: its body is the first (and only) range.
   let opened: GetObjectCommandOutput | undefined
@@ -122,13 +121,6 @@ export async function runTransfer(asked: TransferJob, ctx: TransferContext): Pro
     // Not consumed (a size mismatch, a bad path, a stop): its connection is closed, not left waiting.
     destroyBody(opened)
   }
-}
-
-/** The job's S3 object, or its https URL. */
-function sourceOf(job: TransferJob, ctx: TransferContext): ObjectSource {
-  if (job.url === undefined) return new S3ObjectSource(ctx.store, parseS3Uri(job.s3Uri ?? ''))
-  if (!ctx.http) throw new TransferError('invalid_job', 'This worker cannot fetch https URLs')
-  return ctx.http.source(job.url, ctx.log)
 }
 
 /** Closes an answer's body (a no-op once it was read to its end). */
