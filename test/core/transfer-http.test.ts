@@ -138,6 +138,15 @@ describe('runTransfer from https URLs (Hugging Face and CivitAI look-alikes)', (
     expect(await sha256File(result.localPath)).toBe(file.sha256)
   })
 
+  it('fetches from a server without byte ranges in one stream', async () => {
+    const { file, url } = server.addHf('org/no-ranges', 'model.safetensors', SIZE, { noRanges: true })
+    const before = server.requests.length
+    const result = await download(url, { tuning: { connectionsPerFile: 3 } })
+    expect(await sha256File(result.localPath)).toBe(file.sha256)
+    const gets = server.requests.slice(before).filter((r) => r.host === 'localhost' && r.method === 'GET')
+    expect(gets.map((r) => r.range)).toEqual([undefined])
+  })
+
   it('fails on a sha256 mismatch and leaves nothing behind', async () => {
     const { url } = server.addHf('org/bad', 'model.safetensors', SIZE, { claimedSha256: 'a'.repeat(64) })
     const localPath = join(dir, 'bad.safetensors')

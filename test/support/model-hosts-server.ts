@@ -30,6 +30,8 @@ export interface HostedFile {
   rangeTotal?: number
   /** The resolve URL redirects here instead of the CDN. */
   redirectTo?: string
+  /** Ranges are ignored (200 with the whole file) and no Accept-Ranges is sent. */
+  noRanges?: boolean
 }
 
 export interface LoggedRequest {
@@ -191,7 +193,7 @@ function serveBytes(
   const size = f.bytes.length
   const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '')
   const ifRange = req.headers['if-range']
-  const ranged = range !== null && (ifRange === undefined || ifRange === f.etag)
+  const ranged = range !== null && !f.noRanges && (ifRange === undefined || ifRange === f.etag)
   const start = ranged ? Number(range[1]) : 0
   const end = ranged && range[2] !== '' ? Math.min(size - 1, Number(range[2])) : size - 1
   if (ranged && start >= size) return void res.writeHead(416, { 'content-range': `bytes */${size}` }).end()
@@ -199,7 +201,7 @@ function serveBytes(
   const out: Record<string, string> = {
     ...headers,
     etag: f.etag,
-    'accept-ranges': 'bytes',
+    ...(f.noRanges ? {} : { 'accept-ranges': 'bytes' }),
     'last-modified': new Date(0).toUTCString(),
     'content-length': String(body.length + (f.shortBody ?? 0)),
   }

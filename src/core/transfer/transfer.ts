@@ -177,7 +177,8 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
   const { job, ctx, source, object, info, meter, started, leftovers, folder } = plan
   const dir = dirname(job.localPath)
   const part = partPath(job.localPath)
-  const done = await resumableRanges(job, source, info, leftovers)
+  // A server without byte ranges can only send the whole file: no resume, one stream.
+  const done = info.ranges === false ? new ByteRanges() : await resumableRanges(job, source, info, leftovers)
   const resumed = done.total()
   await prepareFolder(dir, info.size - resumed, ctx.tuning.freeSpaceMarginBytes)
   // mkdir follows links: the folder it made (or found) must be the one that was checked.
@@ -224,7 +225,8 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
       void saves.save().finally(() => schedule.settled())
     }
 
-    const ranges = planRanges(info.size, done, ctx.tuning.partSize, ctx.tuning.connectionsPerFile)
+    const streams = info.ranges === false ? 1 : ctx.tuning.connectionsPerFile
+    const ranges = planRanges(info.size, done, ctx.tuning.partSize, streams)
     // Parts written side by side leave holes until they meet: the file gets its size first. One stream
     // from byte 0 grows it as it writes (a resume accepts a .part shorter than the object).
     if (resumed === 0 && ranges.length > 1) await fh.truncate(info.size)

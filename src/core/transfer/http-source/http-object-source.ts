@@ -198,6 +198,7 @@ export class HttpObjectSource implements ObjectSource {
       etag: etag ?? linked.etag ?? (lastModified ? `last-modified:${lastModified}` : `size:${size}`),
       lastModified: lastModified ? new Date(lastModified).toISOString() : null,
       checksum: sha256 ? { algorithm: 'sha256', hex: sha256, source: 'server' } : null,
+      ranges: answer.response.statusCode === 206 || /\bbytes\b/i.test(h['accept-ranges'] ?? ''),
       fileName,
     }
   }
