@@ -62,10 +62,12 @@ export function statusWord(r: Pick<ModelRecord, 'status' | 'verifiedBy'>): strin
  */
 export function statusLine(r: ModelRecord): string {
   const line = `${r.status.padEnd(9)} ${terminalSafe(`${r.group}/${r.modelName}`)}`
+  const host = r.fetchedBy ? terminalSafe(r.fetchedBy) : ''
+  if (r.status === 'progress' && host) return `${line}  (being fetched by ${host})`
   if (r.status !== 'completed') return line
   if (isSizeOnly(r))
     return `${line}  (size only: ${sizeOnlyReason(r)}; add sha256 to its config entry to verify the bytes)`
-  return `${line}  (verified: ${verifiedByOf(r).join(', ')})`
+  return `${line}  (verified: ${verifiedByOf(r).join(', ')}${host ? `; fetched by ${host}` : ''})`
 }
 
 /** One line a model: the `simple` list format. */
@@ -112,6 +114,12 @@ export function listJson(r: ModelRecord): Record<string, unknown> {
     attempts: r.attempts,
     autoRetries: r.autoRetries,
     ...(r.status === 'completed' ? { verifiedBy: verifiedByOf(r) } : {}),
+    ...(r.fetchedBy ? { fetchedBy: r.fetchedBy } : {}),
     ...(r.errorCode ? { errorCode: r.errorCode, errorMessage: r.errorMessage } : {}),
   }
+}
+
+/** A word as a shell reads it back: quoted when it holds anything but plain characters. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }

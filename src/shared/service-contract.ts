@@ -36,6 +36,14 @@ export interface ModelRecord {
   autoRetries: number
   errorCode?: string
   errorMessage?: string
+  /**
+   * While a transient failure waits for its automatic retry (status `queued`): when the next attempt
+   * is due (ISO time) and how many automatic retries the service allows. The view says "retrying in
+   * N s (attempt k of n): reason" from these (see shared/retry-notice.ts). Cleared when an attempt
+   * starts, and by pause, cancel, a manual retry and the end of the download.
+   */
+  retryAt?: string
+  retryLimit?: number
   /** The S3 object this file was verified against, once completed: its ETag and last-modified time. */
   etag?: string
   objectLastModified?: string
@@ -45,6 +53,11 @@ export interface ModelRecord {
    * Set on every completed record; a view shows it, never a silent "completed".
    */
   verifiedBy?: string[]
+  /**
+   * Another machine on a shared volume holds this file's claim: while following, the host fetching it;
+   * once completed, the host that fetched it.
+   */
+  fetchedBy?: string
   /** The enqueue request that added it: overall progress counts only the latest batch. */
   batchId: string
   createdAt: string

@@ -25,7 +25,8 @@ export interface TransferJob {
   roots?: string[]
 }
 
-export type TransferPhase = 'head' | 'fetching' | 'verifying' | 'finalizing'
+/** `following`: another machine holds the file's claim on a shared volume; its progress is shown. */
+export type TransferPhase = 'head' | 'fetching' | 'verifying' | 'finalizing' | 'following'
 
 export interface TransferProgress {
   id: string
@@ -37,6 +38,8 @@ export interface TransferProgress {
   speedBps: number
   /** Seconds left at the current speed; null while unknown. */
   etaSeconds: number | null
+  /** While following: the host whose claim this machine follows. */
+  fetchedBy?: string
 }
 
 /** Why a transfer ended without a file. Each comes with a message that names the object or path. */
@@ -85,6 +88,8 @@ export interface TransferResult {
   /** Bytes that were already in `.part` when this run started. */
   bytesResumed: number
   durationMs: number
+  /** Fetched by another machine on a shared volume, and how that machine verified it (empty: unknown). */
+  followed?: { host: string; verifiedBy: string[] }
 }
 
 /** Where and how to reach S3. Secrets never appear in logs: see `redactS3Settings`. */

@@ -23,13 +23,14 @@ export function isSizeOnly(record: Pick<ModelRecord, 'status' | 'verifiedBy'>): 
 }
 
 /** Why only a file's length was checked, in a few words: a record knows which way it completed. */
-export function sizeOnlyReason(record: Pick<ModelRecord, 'etag' | 'linkTo'>): string {
+export function sizeOnlyReason(record: Pick<ModelRecord, 'etag' | 'linkTo' | 'fetchedBy'>): string {
   if (record.linkTo) return 'a link to a file checked by its size only'
+  if (record.fetchedBy) return `fetched by ${record.fetchedBy}, whose check was not seen here`
   if (record.etag) return 'the store gave no checksum and its ETag is not an MD5'
   return 'the file was found complete on disk, not downloaded'
 }
 
 /** Why a file is "size only" and what to do about it, for a tooltip or the details drawer. */
-export function sizeOnlyExplanation(record: Pick<ModelRecord, 'etag' | 'linkTo'>): string {
+export function sizeOnlyExplanation(record: Pick<ModelRecord, 'etag' | 'linkTo' | 'fetchedBy'>): string {
   return `Only its length was checked: ${sizeOnlyReason(record)}. Add a sha256 to its config entry to verify the bytes.`
 }

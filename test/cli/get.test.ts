@@ -30,7 +30,7 @@ describe('modeldl get (the real CLI binary)', () => {
     [['https://x/y', `/tmp/y`], /Not an S3 object URI: "https:\/\/x\/y"/],
     [['s3://models/a', '/tmp/a', '--part-size', 'lots'], /--part-size takes a byte count.*"lots"/],
     [['s3://models/a', '/tmp/a', '--jobs', '0'], /--jobs takes a whole number ≥ 1, got "0"/],
-    [['s3://models/a', '/tmp/a', '--bogus'], /Unknown option '--bogus'/],
+    [['s3://models/a', '/tmp/a', '--bogus'], /unknown option --bogus\. Run `modeldl help`/],
   ])('bad input %j exits 2 with a message that names the problem', (args, message) => {
     const r = run('get', ...args)
     expect(r.status).toBe(2)

@@ -315,6 +315,18 @@ describe('fault proxy in front of s3rver', () => {
     ])
   })
 
+  it('match: queryIncludes selects by query string (a listing, not the objects under the bucket)', async () => {
+    proxy.setRules([
+      {
+        match: { queryIncludes: 'list-type=2' },
+        fault: { kind: 'status', status: 500, code: 'InternalError' },
+      },
+    ])
+    expect((await raw(proxy.url, '/models?list-type=2&max-keys=1')).status).toBe(500)
+    expect((await raw(proxy.url, '/models?location')).status).not.toBe(500)
+    expect((await raw(proxy.url, path)).status).toBe(200)
+  })
+
   it('wrong-content-range: the 206 claims other offsets, the bytes are the requested ones', async () => {
     proxy.setRules([{ fault: { kind: 'wrong-content-range', shiftBy: 5 } }])
     const res = await raw(proxy.url, path, { headers: { Range: 'bytes=10-19' } })

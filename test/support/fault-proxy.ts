@@ -28,6 +28,8 @@ export interface FaultMatch {
   method?: string
   /** A substring of the request path (raw or percent-decoded), e.g. the object key. */
   keyIncludes?: string
+  /** A substring of the query string (without '?'), e.g. 'list-type=2' for ListObjectsV2. */
+  queryIncludes?: string
   /** Only requests with `Range: bytes=N-...` where N >= this. Requests without a Range never match. */
   rangeStartAtLeast?: number
   /** true: only requests with a Range header; false: only requests without one. */
@@ -152,6 +154,10 @@ function matches(match: FaultMatch | undefined, req: IncomingMessage, path: stri
       // keep the raw path
     }
     if (!path.includes(match.keyIncludes) && !decoded.includes(match.keyIncludes)) return false
+  }
+  if (match.queryIncludes !== undefined) {
+    const q = req.url?.indexOf('?') ?? -1
+    if (q === -1 || !req.url!.slice(q + 1).includes(match.queryIncludes)) return false
   }
   const range = req.headers.range
   if (match.hasRange !== undefined && match.hasRange !== (range !== undefined)) return false

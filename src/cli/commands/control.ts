@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util'
 import { cliContext } from '../cli-settings'
 import type { Entrypoints } from '../entrypoints'
 import { connectOrStartDaemon, ownOrConnect } from '../owner-session'
 import { SELECTOR_OPTIONS, selectorFrom } from '../selector-flags'
+import { parseFlags } from '../parse-flags'
 
 export type ControlVerb = 'cancel' | 'pause' | 'resume' | 'retry'
 
@@ -19,7 +19,7 @@ cancelled. pause keeps the partial file; resume and retry put models back in the
  * resume and retry want downloads to run, so they reach or start a background owner.
  */
 export async function controlCommand(verb: ControlVerb, argv: string[], entry: Entrypoints): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args: argv,
     options: { ...SELECTOR_OPTIONS, home: { type: 'string' }, json: { type: 'boolean' } },
   })

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import {
   ConfigError,
   loadModelConfigFile,
@@ -10,18 +9,17 @@ import {
 import { readConfigBytes } from '../../core/config/read-config'
 import { ScanError } from '../../core/scan/scan-source'
 import { localState } from '../../core/service/local/install-state'
-import { formatBytes } from '../../core/transfer/preflight'
 import type { ScannedModel } from '../../shared/api-contract'
-import type { EnqueueEntry, ModelRecord } from '../../shared/service-contract'
-import { TERMINAL_STATUSES, sourceFields } from '../../shared/service-contract'
+import { sourceFields, type EnqueueEntry } from '../../shared/service-contract'
 import { cliContext, type CliContext } from '../cli-settings'
-import { formatEta, listJson, percent, statusLine, statusWord, terminalSafe } from '../format'
-import { followModels } from '../model-follower'
-import { connectOrStartDaemon, ownOrConnect, type ServiceSession } from '../owner-session'
+import { shellWord, terminalSafe } from '../format'
+import { connectOrStartDaemon, ownOrConnect } from '../owner-session'
 import { UsageError } from '../usage-error'
 import { isUrlArgument, urlModel } from '../url-model'
 import type { Entrypoints } from '../entrypoints'
+import { waitFor } from '../wait/wait-for'
 import { listingProgress, scanWithContext } from './scan'
+import { parseFlags } from '../parse-flags'
 
 export const DOWNLOAD_HELP = `modeldl download <all|missing|list|single> [MODELS_JSON|@FILE] [options]
 
@@ -141,7 +139,7 @@ function toEnqueue(e: ModelEntry): EnqueueEntry {
 }
 
 export async function downloadCommand(argv: string[], entry: Entrypoints): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: argv,
     allowPositionals: true,
     options: {
@@ -215,116 +213,11 @@ export async function downloadCommand(argv: string[], entry: Entrypoints): Promi
     }
     if (!values.json) console.error(summary)
     const ids = [...result.queued, ...result.linked, ...result.alreadyQueued, ...result.alreadyComplete]
-    return await waitFor(session, ids, values.json ? 'json' : process.stderr.isTTY ? 'tty' : 'lines')
+    return await waitFor(session, ids, {
+      display: values.json ? 'json' : process.stderr.isTTY ? 'tty' : 'lines',
+      resumeCommand: terminalSafe(['modeldl', 'download', ...argv].map(shellWord).join(' ')),
+    })
   } finally {
     await session.close()
   }
-}
-
-export type Display = 'tty' | 'lines' | 'json'
-
-/**
- * Follows the models through the owner's events until each is completed, failed or cancelled. Ctrl-C
- * pauses them.
- */
-export async function waitFor(session: ServiceSession, ids: string[], display: Display): Promise<number> {
-  let interrupted = false
-  let latest: ModelRecord[] = []
-  let end!: (code: number) => void
-  let lost!: (error: unknown) => void
-  const finished = new Promise<number>((resolve, reject) => {
-    end = resolve
-    lost = reject
-  })
-  const check = (records: ModelRecord[]): void => {
-    const done = records.every((r) => TERMINAL_STATUSES.includes(r.status))
-    if (!done && !(interrupted && records.every((r) => r.status !== 'progress'))) return
-    if (interrupted) return end(1)
-    const bad = records.filter((r) => r.status !== 'completed')
-    for (const r of bad)
-      console.error(terminalSafe(`${r.status}: ${r.localPath}${r.errorMessage ? `: ${r.errorMessage}` : ''}`))
-    end(bad.length === 0 ? 0 : 1)
-  }
-  const onSigint = (): void => {
-    if (interrupted) return
-    interrupted = true
-    console.error('\nPausing: partial files are kept; the next run resumes them.')
-    void session.api
-      .pause({ ids })
-      .catch(() => undefined)
-      .then(() => check(latest))
-  }
-  const last = new Map<string, string>()
-  let drawn = 0
-  let lastSummary = 0
-  let stop: (() => void) | null = null
-  process.on('SIGINT', onSigint)
-  try {
-    stop = await followModels(session, ids, {
-      onRecords: (records) => {
-        latest = records
-        render(
-          records,
-          display,
-          last,
-          () => drawn,
-          (n) => (drawn = n),
-        )
-        if (display === 'lines' && Date.now() - lastSummary > 5_000) {
-          lastSummary = Date.now()
-          const running = records.filter((r) => r.status === 'progress')
-          if (running.length)
-            console.error(running.map((r) => `${terminalSafe(r.modelName)} ${percent(r)}%`).join(', '))
-        }
-        check(records)
-      },
-      onLost: (error) => lost(error),
-    })
-    return await finished
-  } finally {
-    stop?.()
-    process.off('SIGINT', onSigint)
-  }
-}
-
-function render(
-  records: ModelRecord[],
-  display: Display,
-  last: Map<string, string>,
-  drawn: () => number,
-  setDrawn: (n: number) => void,
-): void {
-  if (display === 'json') {
-    for (const r of records) {
-      const line = JSON.stringify({ event: 'model', ...listJson(r) })
-      const key = `${r.status}:${r.downloaded}`
-      if (last.get(r.id) !== key) {
-        last.set(r.id, key)
-        console.log(line)
-      }
-    }
-    return
-  }
-  if (display === 'lines') {
-    for (const r of records) {
-      if (last.get(r.id) !== r.status) {
-        last.set(r.id, r.status)
-        console.error(statusLine(r))
-      }
-    }
-    return
-  }
-  // A bar per model, redrawn in place.
-  const width = 24
-  const lines = records.map((r) => {
-    const p = percent(r)
-    const filled = Math.round((p / 100) * width)
-    const bar = '█'.repeat(filled) + '░'.repeat(width - filled)
-    const extra =
-      r.status === 'progress' ? `${formatBytes(r.speedBps)}/s ETA ${formatEta(r.etaSeconds)}` : statusWord(r)
-    return `${bar} ${p.toFixed(1).padStart(5)}%  ${formatBytes(r.totalSize || r.expectedSize).padStart(8)}  ${extra.padEnd(18)} ${terminalSafe(r.modelName)}`
-  })
-  if (drawn() > 0) process.stderr.write(`\x1b[${drawn()}A`)
-  process.stderr.write(lines.map((l) => `\x1b[2K${l}\n`).join(''))
-  setDrawn(lines.length)
 }

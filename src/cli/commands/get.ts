@@ -1,5 +1,4 @@
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { TransferError, TransferStopped } from '../../core/transfer/errors'
 import { formatBytes } from '../../core/transfer/preflight'
 import { parseS3Uri } from '../../core/transfer/s3-uri'
@@ -15,6 +14,7 @@ import {
 } from '../../shared/transfer'
 import { describeVerification } from '../../shared/verification'
 import { UsageError } from '../usage-error'
+import { parseFlags } from '../parse-flags'
 
 export const GET_HELP = `modeldl get <s3://bucket/key> <local-path> [<s3://bucket/key> <local-path> …] [options]
 
@@ -48,7 +48,7 @@ function parsePositive(text: string, flag: string): number {
 }
 
 export async function getCommand(argv: string[], workerEntry: string): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: argv,
     allowPositionals: true,
     options: {

@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { readOwner } from '../../core/service/owner/owner-lock'
 import { progressFileContent } from '../../core/service/persist/progress-file'
 import { matchSelector } from '../../core/service/selectors'
 import {
   ACTIVE_STATUSES,
   type ModelRecord,
+  type StatusCounts,
   type ServiceStatus,
   type StateRecovery,
 } from '../../shared/service-contract'
@@ -17,6 +17,8 @@ import { ownOrConnect, tryConnect } from '../owner-session'
 import { SELECTOR_OPTIONS, selectorFrom } from '../selector-flags'
 import { orderRecords, readStateSnapshot, reportRecovery } from '../state-snapshot'
 import { UsageError } from '../usage-error'
+import { parseFlags } from '../parse-flags'
+import { statusText } from '../status-text'
 
 export const INFO_HELP = `modeldl progress [--group G --model M | --path P | --all] [--out FILE]
 modeldl list     [--format json|table|simple] [--all]
@@ -62,7 +64,7 @@ async function records(
 }
 
 export async function progressCommand(argv: string[], entry: Entrypoints): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args: argv,
     options: { ...SELECTOR_OPTIONS, out: { type: 'string' }, home: { type: 'string' } },
   })
@@ -84,7 +86,7 @@ export async function progressCommand(argv: string[], entry: Entrypoints): Promi
 }
 
 export async function listCommand(argv: string[], entry: Entrypoints): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args: argv,
     options: {
       format: { type: 'string', default: 'table' },
@@ -100,6 +102,7 @@ export async function listCommand(argv: string[], entry: Entrypoints): Promise<n
       console.log(JSON.stringify(shown.map(listJson), null, 2))
       break
     case 'simple':
+      if (shown.length === 0) console.log(values.all ? 'No downloads.' : 'No active downloads.')
       for (const r of shown) console.log(simpleLine(r))
       break
     case 'table':
@@ -113,7 +116,7 @@ export async function listCommand(argv: string[], entry: Entrypoints): Promise<n
 
 export async function queueCommand(argv: string[], entry: Entrypoints): Promise<number> {
   if (argv[0] === 'move') {
-    const { values } = parseArgs({
+    const { values } = parseFlags({
       args: argv.slice(1),
       options: {
         path: { type: 'string' },
@@ -138,19 +141,20 @@ export async function queueCommand(argv: string[], entry: Entrypoints): Promise<
     }
     return 0
   }
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args: argv,
     options: { json: { type: 'boolean' }, home: { type: 'string' } },
   })
   const ctx = await cliContext(values.home ? { home: values.home } : {})
   const queued = (await records(ctx, entry)).records.filter((r) => ACTIVE_STATUSES.includes(r.status))
   if (values.json) console.log(JSON.stringify(queued.map(listJson), null, 2))
+  else if (queued.length === 0) console.log('Queue is empty.')
   else queued.forEach((r, i) => console.log(`${String(i + 1).padStart(3)}. ${simpleLine(r)}`))
   return 0
 }
 
 export async function statusCommand(argv: string[], entry: Entrypoints): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args: argv,
     options: { json: { type: 'boolean' }, home: { type: 'string' } },
   })
@@ -180,6 +184,7 @@ export async function statusCommand(argv: string[], entry: Entrypoints): Promise
       worker: { running: false, pid: null },
       queueLength: all.filter((r) => ACTIVE_STATUSES.includes(r.status)).length,
       active: 0,
+      counts: countsOf(all),
       s3: ctx.settings.s3,
       ...(recovered ? { recovered } : {}),
     }
@@ -188,24 +193,13 @@ export async function statusCommand(argv: string[], entry: Entrypoints): Promise
     console.log(JSON.stringify(status, null, 2))
     return 0
   }
-  const s = status as ServiceStatus
-  const lines = [
-    'Model Downloader status',
-    `  State folder:  ${s.stateDir}`,
-    `  Progress file: ${s.files.progress}`,
-    `  Queue file:    ${s.files.state}`,
-    `  Log file:      ${s.files.log}`,
-    `  Owner:         ${s.owner ? `${s.owner.kind}, pid ${s.owner.pid}, since ${s.owner.since}` : 'none running'}`,
-    `  Worker:        ${s.worker.running ? `running (pid ${s.worker.pid})` : 'stopped'}`,
-    `  Queue:         ${s.queueLength} models (${s.active} downloading)`,
-    `  S3:            ${JSON.stringify(s.s3)}`,
-  ]
-  if (s.batch) {
-    const b = s.batch
-    lines.push(
-      `  Current batch: ${b.completed}/${b.models} completed, ${b.failed} failed, ${b.bytesDone}/${b.bytesTotal} bytes`,
-    )
-  }
-  console.log(lines.join('\n'))
+  console.log(statusText(status as ServiceStatus, ctx.defaultBucket))
   return 0
+}
+
+/** Records by status, for a status read from the state file (an owner computes its own). */
+function countsOf(records: readonly ModelRecord[]): StatusCounts {
+  const counts: StatusCounts = { queued: 0, progress: 0, paused: 0, completed: 0, failed: 0, cancelled: 0 }
+  for (const r of records) counts[r.status]++
+  return counts
 }

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { ConfigError } from '../../core/config'
 import { buildFlatConfig, buildNestedConfig, saveModelConfig } from '../../core/config/save-config'
 import { writeFileAtomic } from '../../core/fs/atomic-write'
@@ -12,6 +11,7 @@ import { DEFAULT_TUNING } from '../../shared/transfer'
 import { cliContext, type CliContext } from '../cli-settings'
 import { terminalSafe } from '../format'
 import { UsageError } from '../usage-error'
+import { parseFlags } from '../parse-flags'
 
 export const SCAN_HELP = `modeldl scan <s3://bucket/prefix/> [options]
 
@@ -79,7 +79,7 @@ export function listingProgress(): { onPage: (page: ScanPage) => void; done: () 
 }
 
 export async function scanCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: argv,
     allowPositionals: true,
     options: {

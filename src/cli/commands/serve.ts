@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { createAppBackend, type AppBackend } from '../../core/app/app-backend'
 import { FileSettingsStore } from '../../core/app/settings-store'
 import { ServiceLink } from '../../core/service/owner/service-link'
@@ -13,6 +12,7 @@ import { DownloadsPosition } from '../serve/downloads-position'
 import { findInstallRoot } from '../serve/install-root'
 import { startServeServer, type ServeServer } from '../serve/serve-server'
 import { UsageError } from '../usage-error'
+import { parseFlags } from '../parse-flags'
 
 export const DEFAULT_SERVE_PORT = 8765
 
@@ -31,7 +31,7 @@ export const SERVE_HELP = `modeldl serve [--ui] [--config FILE] [--config-dir DI
     ssh -N -L ${DEFAULT_SERVE_PORT}:127.0.0.1:${DEFAULT_SERVE_PORT} user@gpu-box   then open the printed address locally`
 
 export async function serveCommand(argv: string[], entry: Entrypoints): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: argv,
     allowPositionals: true,
     options: {

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util'
 import { cliContext } from '../cli-settings'
 import type { Entrypoints } from '../entrypoints'
 import { becomeOwner } from '../../core/service/owner/owner-runtime'
 import { connectOrStartDaemon, tryConnect } from '../owner-session'
 import { UsageError } from '../usage-error'
+import { parseFlags } from '../parse-flags'
 
 export const WORKER_HELP = `modeldl worker start          start a background owner that works through the queue
 modeldl worker stop [--force]  stop it: running downloads pause (--force: everything is cancelled)`
@@ -13,7 +13,7 @@ const IDLE_EXIT_MS = 3_000
 
 export async function workerCommand(argv: string[], entry: Entrypoints): Promise<number> {
   const [sub, ...rest] = argv
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args: rest,
     options: { force: { type: 'boolean' }, home: { type: 'string' } },
   })

@@ -12,12 +12,12 @@ import type { EnqueueEntry } from '../../shared/service-contract'
 import type { ResolvedWorkflowModel, WorkflowResolution } from '../../shared/workflow'
 import { cliContext, type CliContext } from '../cli-settings'
 import type { Entrypoints } from '../entrypoints'
-import { terminalSafe } from '../format'
+import { shellWord, terminalSafe } from '../format'
 import { connectOrStartDaemon, ownOrConnect } from '../owner-session'
 import { UsageError } from '../usage-error'
 import { lookUpUrlModels } from '../url-model'
 import { workflowNotes, workflowSummary, workflowTable } from '../workflow-table'
-import { waitFor } from './download'
+import { waitFor } from '../wait/wait-for'
 import { listingProgress, safeLines, scanWithContext } from './scan'
 
 export const WORKFLOW_HELP = `modeldl workflow <FILE.json|FILE.png> [options]
@@ -136,7 +136,11 @@ export async function workflowCommand(argv: string[], entry: Entrypoints): Promi
       return notQueued.length === 0 ? 0 : 1
     }
     const ids = [...result.queued, ...result.linked, ...result.alreadyQueued, ...result.alreadyComplete]
-    const code = await waitFor(session, ids, process.stderr.isTTY ? 'tty' : 'lines')
+    const code = await waitFor(session, ids, {
+      display: process.stderr.isTTY ? 'tty' : 'lines',
+      // Asked again, the same command finds the models installed or queued and goes on waiting.
+      resumeCommand: terminalSafe(['modeldl', 'workflow', ...argv].map(shellWord).join(' ')),
+    })
     return code === 0 && notQueued.length === 0 ? 0 : 1
   } finally {
     await session.close()

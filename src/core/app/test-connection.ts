@@ -1,6 +1,8 @@
 // Settings' "test connection": one request with the settings being edited, and an answer that says what
-// happened and what to do. HEAD of a named object, else a one-key listing of the source's bucket.
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+// happened and what to do. HEAD of a named object, else a one-key listing of the source's bucket, and
+// when the store fails that listing (s3rver does for a truncated one), a HEAD of the bucket: downloads
+// need only HEAD and GET of objects, so a store that cannot list is still a working source.
+import { HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import type { TestConnectionResult } from '../../shared/api-contract'
 import type { S3Settings } from '../../shared/transfer'
 import { formatBytes } from '../transfer/preflight'
@@ -53,16 +55,62 @@ async function probe(client: S3Client, target: ConnectionTarget): Promise<string
     const size = head.ContentLength === undefined ? '' : ` (${formatBytes(head.ContentLength)})`
     return `Connected: ${describe(target)} is there${size}.`
   }
-  const list = await client.send(
-    new ListObjectsV2Command({
-      Bucket: target.bucket,
-      MaxKeys: 1,
-      ...(target.prefix ? { Prefix: target.prefix } : {}),
-    }),
-    { abortSignal },
-  )
+  let list
+  try {
+    list = await client.send(
+      new ListObjectsV2Command({
+        Bucket: target.bucket,
+        MaxKeys: 1,
+        ...(target.prefix ? { Prefix: target.prefix } : {}),
+      }),
+      { abortSignal },
+    )
+  } catch (listErr) {
+    if (classifyS3Error(listErr, describe(target), 'ListObjectsV2').code !== 'server_error') throw listErr
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: target.bucket }), { abortSignal })
+    } catch (headErr) {
+      throw new BothFailed(listErr, headErr)
+    }
+    return (
+      `Connected: the bucket "${target.bucket}" is there, and downloads from it can work. ` +
+      `Listing ${describe(target)} failed (${errorCode(listErr)}), so Browse source may not work there; ` +
+      `load a model config file instead.`
+    )
+  }
   const found = (list.KeyCount ?? list.Contents?.length ?? 0) > 0
   return `Connected: ${describe(target)} can be listed${found ? '' : ', but nothing is there yet'}.`
+}
+
+/** A listing and then a HEAD of the bucket both failed on the server's side. */
+class BothFailed extends Error {
+  constructor(
+    readonly listErr: unknown,
+    readonly headErr: unknown,
+  ) {
+    super('ListObjectsV2 and HeadBucket failed')
+  }
+}
+
+/** "InternalError", "HTTP 500"…: the store's own name for what went wrong. */
+function errorCode(err: unknown): string {
+  const e = err as { Code?: string; name?: string; $metadata?: { httpStatusCode?: number } }
+  const name = e?.Code ?? (e?.name && e.name !== 'Error' && e.name !== 'Unknown' ? e.name : undefined)
+  const status = e?.$metadata?.httpStatusCode
+  return [name, status === undefined ? undefined : `HTTP ${status}`].filter(Boolean).join(', ') || 'error'
+}
+
+/** A store that is busy right now (by code, or by status when a HEAD has no body): waiting helps. */
+function isBusy(err: unknown): boolean {
+  const e = err as { Code?: string; name?: string; $metadata?: { httpStatusCode?: number } }
+  const status = e?.$metadata?.httpStatusCode
+  return (
+    status === 503 ||
+    status === 429 ||
+    /^(SlowDown|ServiceUnavailable|Throttling|ThrottlingException|RequestTimeout)$/.test(
+      e?.Code ?? e?.name ?? '',
+    )
+  )
 }
 
 function describe(target: ConnectionTarget): string {
@@ -88,6 +136,13 @@ function systemCode(err: unknown): string | undefined {
 
 function explain(err: unknown, target: ConnectionTarget, endpoint: string): string {
   const what = describe(target)
+  if (err instanceof BothFailed) {
+    return (
+      `${endpoint} failed a listing of ${what} (${errorCode(err.listErr)}) and a HEAD of the bucket ` +
+      `"${target.bucket}" (${errorCode(err.headErr)}): the store itself reports an error. Check its logs, ` +
+      `or test one object with its s3:// path.`
+    )
+  }
   const sys = systemCode(err)
   if (sys === 'ECONNREFUSED') {
     return `Could not connect to ${endpoint}: connection refused. Check the endpoint URL in Settings and that the server is running.`
@@ -116,7 +171,10 @@ function explain(err: unknown, target: ConnectionTarget, endpoint: string): stri
     case 'credentials_expired':
       return classified.message
     case 'server_error':
-      return `${endpoint} failed the request (${code ?? 'server error'}): try again later.`
+      // A busy store asks to wait; an internal error usually comes back the same: say so, not "later".
+      return isBusy(err)
+        ? `${endpoint} is busy (${errorCode(err)}): try again in a minute.`
+        : `${endpoint} failed the request (${errorCode(err)}): the store itself reports an error. Check its logs.`
     case 'network':
       return `Network error talking to ${endpoint}: ${(err as Error).message}. Check the endpoint URL and the network.`
     default:

@@ -31,8 +31,10 @@ import type { WorkerLauncher } from '../worker-host'
 import { batchProgress } from './batch-progress'
 import { ChangeFeed } from './change-feed'
 import { checkOnDisk } from './disk-check'
-import { JobRunner } from './job-runner'
+import { ClaimingRunner, volumeIdentity } from './claiming-runner'
+import { claimTimingFromEnv } from '../claims/claim-timing'
 import { resolveLink } from './link-resolver'
+import type { LinkOutcome } from './local/model-link'
 import { loadRecords } from './load-records'
 import { ServiceError } from './owner/service-error'
 import type { Logger } from './persist/log'
@@ -46,6 +48,7 @@ import { matchSelector } from './selectors'
 import type { StatePaths } from './state-paths'
 import { runJob } from './run-job'
 import { planEnqueue } from './enqueue-plan'
+import { discardPart } from './discard-part'
 
 export { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from './run-settings'
 
@@ -75,13 +78,13 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 /**
  * The single owner of queue, progress and model state: the contract's API over the queue's state
  * machine (QueueCore, queue-machine.ts), with its effects in files of their own: the worker pool
- * (JobRunner, run-job.ts), the progress tick and change events (ChangeFeed), links (link-resolver.ts),
+ * (ClaimingRunner, JobRunner, run-job.ts; claims on a shared volume), the progress tick and change events (ChangeFeed), links (link-resolver.ts),
  * the disk check (disk-check.ts) and persistence (the state store and the old system's progress file).
  */
 export class DownloadService implements DownloadServiceApi {
   private readonly core: QueueCore
   private readonly feed: ChangeFeed
-  private readonly runner: JobRunner
+  private readonly runner: ClaimingRunner
   private latestBatch: string | null = null
   private closed = false
   /** stopWorker was called: nothing new starts until startWorker. */
@@ -108,15 +111,19 @@ export class DownloadService implements DownloadServiceApi {
     this.core = new QueueCore({
       settings: () => this.deps.settings,
       runner: () => this.runner,
+      discardPart: (localPath) => discardPart(localPath, this.gate, deps.log),
       publish: (records, removed) => {
         this.feed.changed(records, removed)
         this.persistSoon()
       },
-      settleLink: (r) => this.settleLink(r),
+      settleLink: async (r) => void (await this.settleLink(r)),
       pump: () => this.pump(),
       log: deps.log,
     })
-    this.runner = new JobRunner({
+    const env = { ...process.env, ...deps.env }
+    this.runner = new ClaimingRunner({
+      identity: volumeIdentity(deps.paths.dir, env),
+      timing: claimTimingFromEnv(env),
       entry: deps.workerEntry,
       ...(deps.launcher ? { launcher: deps.launcher } : {}),
       ...(deps.env ? { env: deps.env } : {}),
@@ -157,8 +164,15 @@ export class DownloadService implements DownloadServiceApi {
       `Enqueued batch ${batchId}: ${result.queued.length} to download, ${result.linked.length} links, ` +
         `${result.alreadyComplete.length} already complete, ${result.alreadyQueued.length} already queued`,
     )
-    // Links whose target is already complete can be made now.
-    for (const id of result.linked) await this.settleLink(this.core.records.get(id)!)
+    // Links whose target is already complete can be made now; one that already stood right was
+    // already complete, not "to link".
+    for (const id of [...result.linked]) {
+      const outcome = await this.settleLink(this.core.records.get(id)!)
+      if (outcome === 'already_linked' || outcome === 'kept_existing_file') {
+        result.linked.splice(result.linked.indexOf(id), 1)
+        result.alreadyComplete.push(id)
+      }
+    }
     this.pump()
     return result
   }
@@ -415,13 +429,14 @@ export class DownloadService implements DownloadServiceApi {
   }
 
   /** Makes a waiting link once its target is complete (or fails it if the target cannot be linked). */
-  private async settleLink(r: ModelRecord): Promise<void> {
-    if (!r.linkTo || r.status !== 'queued') return
+  private async settleLink(r: ModelRecord): Promise<LinkOutcome | undefined> {
+    if (!r.linkTo || r.status !== 'queued') return undefined
     const resolution = await resolveLink(r, this.core.records.get(r.linkTo), this.gate)
-    if (resolution.kind === 'wait' || this.core.records.get(r.id) !== r) return
+    if (resolution.kind === 'wait' || this.core.records.get(r.id) !== r) return undefined
     if (resolution.outcome) this.deps.log.info(`Link ${r.localPath} → ${r.linkTo}: ${resolution.outcome}`)
     this.core.apply(r, resolution.event)
     this.core.publish()
+    return resolution.outcome
   }
 
   private persistSoon(): void {

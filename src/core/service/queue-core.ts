@@ -11,8 +11,7 @@ import {
 import type { TransferProgress, TransferResult } from '../../shared/transfer'
 import { describeVerification } from '../../shared/verification'
 import { TransferError, TransferStopped } from '../transfer/errors'
-import { removePartFiles } from '../transfer/sidecar'
-import type { JobRunner } from './job-runner'
+import type { ClaimingRunner } from './claiming-runner'
 import { next, type Effect, type QueueEvent } from './queue-machine'
 import type { ServiceSettings } from './run-settings'
 
@@ -20,7 +19,9 @@ const AUTO_RETRY_DELAY_MS = 2_000
 
 export interface QueueCoreDeps {
   settings: () => ServiceSettings
-  runner: () => JobRunner
+  runner: () => ClaimingRunner
+  /** Removes a `.part` no job is writing (checked against the roots and other machines' claims). */
+  discardPart: (localPath: string) => Promise<void>
   /** Tells and saves a change: the records that changed and the ids removed. */
   publish: (records: ModelRecord[], removed: string[]) => void
   settleLink: (link: ModelRecord) => Promise<void>
@@ -93,6 +94,12 @@ export class QueueCore {
     r.speedBps = p.speedBps
     r.etaSeconds = p.etaSeconds
     if (r.phase !== p.phase) r.phase = p.phase
+    if (r.fetchedBy !== p.fetchedBy) {
+      // Following another machine (or no longer): a change a view shows in words, not only bytes.
+      if (p.fetchedBy) r.fetchedBy = p.fetchedBy
+      else delete r.fetchedBy
+      this.mark(r)
+    }
     r.lastUpdated = new Date().toISOString()
     return true
   }
@@ -187,15 +194,24 @@ export class QueueCore {
   private finished(id: string, result: TransferResult): void {
     const r = this.records.get(id)
     if (!r) return
+    const verifiedBy = result.followed
+      ? result.followed.verifiedBy
+      : result.verified.map(describeVerification)
     this.apply(r, {
       type: 'verified',
       etag: result.etag,
       ...(result.lastModified ? { objectLastModified: result.lastModified } : {}),
-      verifiedBy: result.verified.length > 0 ? result.verified.map(describeVerification) : [SIZE_ONLY],
+      ...(result.followed ? { fetchedBy: result.followed.host } : {}),
+      verifiedBy: verifiedBy.length > 0 ? verifiedBy : [SIZE_ONLY],
     })
     if (r.status !== 'completed') return
-    if (result.verified.length > 0)
-      this.deps.log?.info(`Completed ${r.localPath} (${r.verifiedBy!.join(', ')})`)
+    const by = result.followed ? ` fetched by ${result.followed.host}` : ''
+    if (verifiedBy.length > 0)
+      this.deps.log?.info(`Completed ${r.localPath}${by} (${r.verifiedBy!.join(', ')})`)
+    else if (result.followed)
+      this.deps.log?.warn(
+        `Completed ${r.localPath}${by}, checked by size only: how that machine verified it was not seen here`,
+      )
     else
       this.deps.log?.warn(
         `Completed ${r.localPath} checked by size only: the store gave no checksum and its ETag is not ` +
@@ -230,7 +246,7 @@ export class QueueCore {
       case 'discard':
         // A running job removes its own `.part` when it stops; otherwise it is removed here.
         if (this.running.has(r.id)) this.deps.runner().cancel(r.id)
-        else this.trackDiscard(removePartFiles(r.localPath))
+        else this.trackDiscard(this.deps.discardPart(r.localPath))
         return
       case 'schedule-retry': {
         this.clearRetry(r.id)

@@ -7,7 +7,7 @@ export type QueueEvent =
   /** The scheduler hands the record to the worker. */
   | { type: 'start' }
   /** The worker verified and committed the file. */
-  | { type: 'verified'; verifiedBy: string[]; etag: string; objectLastModified?: string }
+  | { type: 'verified'; verifiedBy: string[]; etag: string; objectLastModified?: string; fetchedBy?: string }
   /** The worker gave up on this attempt. */
   | { type: 'failed'; code: string; message: string; retryable: boolean }
   /** The worker confirmed a stop it was asked for (or stopped for a reason of its own). */
@@ -106,7 +106,9 @@ export const TRANSITIONS: Readonly<Record<ModelStatus, Partial<Record<QueueEvent
   },
 }
 
-const ENDED = { phase: undefined, speedBps: 0, etaSeconds: null } as const
+const ENDED = { phase: undefined, fetchedBy: undefined, speedBps: 0, etaSeconds: null } as const
+/** No automatic retry is pending (an attempt started, or the user or the end decided instead). */
+const NO_RETRY = { retryAt: undefined, retryLimit: undefined } as const
 
 /** What `event` does to `record`, or null when the event does not apply in its state. */
 export function next(
@@ -127,8 +129,10 @@ export function next(
       return t(to, {
         attempts: record.attempts + 1,
         startedAt: record.startedAt ?? ctx.now,
+        fetchedBy: undefined,
         errorCode: undefined,
         errorMessage: undefined,
+        ...NO_RETRY,
       })
     case 'verified':
       return t(
@@ -139,8 +143,10 @@ export function next(
           etag: event.etag,
           objectLastModified: event.objectLastModified,
           verifiedBy: event.verifiedBy,
+          fetchedBy: event.fetchedBy,
           errorCode: undefined,
           errorMessage: undefined,
+          ...NO_RETRY,
         },
         [{ kind: 'leave-queue' }, { kind: 'settle-links' }],
       )
@@ -148,11 +154,21 @@ export function next(
       const error = { errorCode: event.code, errorMessage: event.message }
       if (event.retryable && record.autoRetries < ctx.maxAutoRetries) {
         const delayMs = ctx.retryDelayMs * 2 ** record.autoRetries
-        return t('queued', { ...ENDED, ...error, autoRetries: record.autoRetries + 1 }, [
-          { kind: 'schedule-retry', delayMs },
-        ])
+        // When and how many: what a view needs to say "retrying in N s (attempt k of n)".
+        const retryAt = new Date(Date.parse(ctx.now) + delayMs).toISOString()
+        return t(
+          'queued',
+          {
+            ...ENDED,
+            ...error,
+            autoRetries: record.autoRetries + 1,
+            retryAt,
+            retryLimit: ctx.maxAutoRetries,
+          },
+          [{ kind: 'schedule-retry', delayMs }],
+        )
       }
-      return t(to, { ...finished, ...error }, [
+      return t(to, { ...finished, ...error, ...NO_RETRY }, [
         { kind: 'leave-queue' },
         { kind: 'fail-links', message: event.message },
       ])
@@ -161,20 +177,22 @@ export function next(
     case 'requeue':
       return t(to, ENDED, event.type === 'requeue' ? [{ kind: 'stop-job' }] : [])
     case 'pause':
-      return t(to, ENDED, [{ kind: 'clear-retry' }, { kind: 'stop-job' }])
+      return t(to, { ...ENDED, ...NO_RETRY }, [{ kind: 'clear-retry' }, { kind: 'stop-job' }])
     case 'resume':
       return t(to, {})
     case 'cancel':
       // The partial file goes, so the record keeps no bytes: a view shows no partial bar.
-      return t(to, { ...finished, downloaded: 0 }, [
+      return t(to, { ...finished, ...NO_RETRY, downloaded: 0 }, [
         { kind: 'clear-retry' },
         { kind: 'discard' },
         { kind: 'leave-queue' },
       ])
     case 'retry':
-      return t(to, { autoRetries: 0, errorCode: undefined, errorMessage: undefined, finishedAt: undefined }, [
-        { kind: 'join-queue' },
-      ])
+      return t(
+        to,
+        { autoRetries: 0, errorCode: undefined, errorMessage: undefined, finishedAt: undefined, ...NO_RETRY },
+        [{ kind: 'join-queue' }],
+      )
     case 'link-made':
       return t(
         to,

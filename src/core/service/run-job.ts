@@ -3,12 +3,12 @@ import { sourceFields, type ModelRecord } from '../../shared/service-contract'
 import type { TransferJob, TransferResult } from '../../shared/transfer'
 import { GateError, type PathGate } from '../gate/path-gate'
 import { TransferError, TransferStopped } from '../transfer/errors'
-import type { JobRunner } from './job-runner'
+import type { ClaimingRunner } from './claiming-runner'
 import type { ServiceSettings } from './run-settings'
 
 export interface RunJobDeps {
   gate: PathGate
-  runner: JobRunner
+  runner: ClaimingRunner
   settings: ServiceSettings
   /** False once the record was paused, cancelled or requeued while the paths were being checked. */
   stillWanted: () => boolean

@@ -360,7 +360,14 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
     const worthless =
       err instanceof StartOver || (err instanceof TransferError && err.code === 'object_changed')
     const escaped = err instanceof TransferError && err.code === 'path_outside_roots'
-    if (!worthless && !escaped && keepPart && done.total() > 0) {
+    // Still the checked folder? A stop can come after it was swapped for a link (nothing is written then).
+    const stillConfined = escaped
+      ? false
+      : await folder.recheck().then(
+          () => true,
+          () => false,
+        )
+    if (!worthless && stillConfined && keepPart && done.total() > 0) {
       await fh.datasync().catch(() => undefined)
       await fh.close().catch(() => undefined)
       await saveSidecar(job.localPath, {
@@ -371,7 +378,7 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
       }).catch(() => undefined)
     } else {
       await fh.close().catch(() => undefined)
-      if (worthless || !keepPart) await removePartFiles(job.localPath)
+      if ((worthless || !keepPart) && stillConfined) await removePartFiles(job.localPath)
     }
     throw err instanceof TransferError && err.code === 'object_changed' ? new StartOver(err) : err
   }

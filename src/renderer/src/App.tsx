@@ -62,7 +62,7 @@ function DownloadsScreen() {
         <EmptyState />
       ) : (
         <>
-          <Toolbar view="downloads">
+          <Toolbar view="downloads" selectedIsPrimary={false}>
             <ConfigDownloadButtons />
           </Toolbar>
           <ModelTable view="downloads" label="Models in the config" />
@@ -77,14 +77,15 @@ function ConfigDownloadButtons() {
   const commands = useCommands()
   return (
     <>
+      {/* The main task of this screen: the one filled button. */}
       <button
         type="button"
-        className="btn"
+        className="btn btn-primary"
         disabled={counts.missing === 0}
         onClick={() => void commands.downloadMissing('downloads')}
       >
         Download missing{' '}
-        <span className="muted tabular-nums">({counts.missing.toLocaleString('en-US')})</span>
+        <span className="tabular-nums opacity-80">({counts.missing.toLocaleString('en-US')})</span>
       </button>
       <button
         type="button"

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readlinkSync } from 'node:fs'
-import { truncate, writeFile, mkdir } from 'node:fs/promises'
+import { mkdir, rm, symlink, truncate, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { describe, expect, it, beforeAll, afterAll, afterEach } from 'vitest'
 import type { DownloadService } from '../../../src/core/service/download-service'
@@ -43,6 +43,27 @@ describe('DownloadService with a real worker and s3rver', () => {
     localPath: modelPath(root, group, name),
     expectedSize: size,
     ...extra,
+  })
+
+  it('counts a link that already stands right as already complete, not "to link"', async () => {
+    const svc = await setup()
+    const clip = entry('clip', 'clip_l.safetensors', 'models/clip/clip_l.safetensors', 3 * MiB)
+    const link = entry('text_encoders', 'clip_l.safetensors', 'models/clip/clip_l.safetensors', 3 * MiB, {
+      symLinkedFrom: clip.localPath,
+    })
+    expect((await svc.enqueue({ entries: [clip, link] })).linked).toEqual([link.localPath])
+    for (const e of [clip, link]) await waitForRecord(svc, e.localPath, (r) => r.status === 'completed')
+    const again = await svc.enqueue({ entries: [clip, link] })
+    expect(again.linked).toEqual([])
+    expect(again.alreadyComplete).toEqual([clip.localPath, link.localPath])
+    expect(readlinkSync(link.localPath)).toBe('../clip/clip_l.safetensors')
+    // A link that points elsewhere is still one to make.
+    await writeFile(join(root, 'other.safetensors'), 'x')
+    await rm(link.localPath)
+    await symlink('../other.safetensors', link.localPath)
+    const third = await svc.enqueue({ entries: [clip, link] })
+    expect(third.linked).toEqual([link.localPath])
+    expect(readlinkSync(link.localPath)).toBe('../clip/clip_l.safetensors')
   })
 
   it('downloads once, links the others, and makes symLinkedFrom links; progress file in the old schema', async () => {

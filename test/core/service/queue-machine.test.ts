@@ -107,6 +107,33 @@ describe('queue state machine', () => {
     expect(last.effects).toContainEqual({ kind: 'leave-queue' })
   })
 
+  it('a scheduled retry says when it is due and how many retries the service allows', () => {
+    const first = next(record('progress'), EVENTS.failed, ctx)!
+    expect(first.patch).toMatchObject({ retryAt: '2026-12-05T12:00:02.000Z', retryLimit: 3 })
+    const third = next(record('progress', { autoRetries: 2 }), EVENTS.failed, ctx)!
+    expect(third.patch).toMatchObject({ retryAt: '2026-12-05T12:00:08.000Z', retryLimit: 3 })
+    // Once the retries are used up nothing is pending any more.
+    const last = next(record('progress', { autoRetries: 3 }), EVENTS.failed, ctx)!
+    expect(last.patch).toHaveProperty('retryAt', undefined)
+    expect(last.patch).toHaveProperty('retryLimit', undefined)
+  })
+
+  it('starting, pausing, cancelling or retrying by hand clears the pending retry', () => {
+    const waiting = record('queued', {
+      autoRetries: 1,
+      retryAt: '2026-12-05T12:00:02.000Z',
+      retryLimit: 3,
+      errorMessage: 'reset',
+    })
+    for (const type of ['start', 'pause', 'cancel'] as const) {
+      const t = next(waiting, EVENTS[type], ctx)!
+      expect(t.patch, type).toHaveProperty('retryAt', undefined)
+      expect(t.patch, type).toHaveProperty('retryLimit', undefined)
+    }
+    const retried = next(record('failed', { retryAt: 'x', retryLimit: 3 }), EVENTS.retry, ctx)!
+    expect(retried.patch).toHaveProperty('retryAt', undefined)
+  })
+
   it('a permanent failure is not retried', () => {
     const t = next(record('progress'), { ...EVENTS.failed, retryable: false } as QueueEvent, ctx)!
     expect(t.status).toBe('failed')

@@ -39,11 +39,14 @@ export interface UiSessionOptions {
   objects: Record<string, number>
   /** Written as <work>/config.json before the server starts (and passed with --config when `load`). */
   config?: (nv: string) => unknown
-  loadConfigAtStart?: boolean
+  /** true: `--config FILE`; 'env': MODEL_CONFIG_FILE=FILE in serve's environment, as the demo says. */
+  loadConfigAtStart?: boolean | 'env'
   /** Written to <home>/settings.json before start. */
   settings?: Record<string, unknown>
   /** Serve reaches s3rver through the project's fault proxy, with these rules from the start. */
   faultRules?: FaultRule[]
+  /** More of serve's environment (e.g. MODELDL_HOST_NAME). */
+  env?: Record<string, string>
 }
 
 /** Reads stdout until the one `UI: http://…/?token=…` line. */
@@ -84,7 +87,9 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
   if (options.config) await writeFile(configFile, JSON.stringify(options.config(nv), null, 2))
 
   const args = [CLI_BIN, 'serve', '--ui', '--port', '0']
-  if (options.config && options.loadConfigAtStart) args.push('--config', configFile)
+  if (options.config && options.loadConfigAtStart === true) args.push('--config', configFile)
+  const configEnv =
+    options.config && options.loadConfigAtStart === 'env' ? { MODEL_CONFIG_FILE: configFile } : {}
   const serve = spawn(process.execPath, args, {
     env: {
       PATH: process.env['PATH'],
@@ -93,6 +98,8 @@ export async function startUiSession(options: UiSessionOptions): Promise<UiSessi
       NETWORK_VOLUME: nv,
       AWS_BUCKET_NAME: 'models',
       MODELDL_HOME: home,
+      ...configEnv,
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -86,6 +86,19 @@ describe('the window', () => {
     expect(await screen.findByText('Queued 2 models')).toBeTruthy()
   })
 
+  it('makes Download missing the one filled button, and keeps the queued-toast beside the queue', async () => {
+    const { user } = renderWindow()
+    const missing = await screen.findByRole('button', { name: 'Download missing (2)' })
+    const selected = screen.getByRole('button', { name: /^Download selected/ })
+    expect(missing.className).toContain('btn-primary')
+    expect(selected.className).not.toContain('btn-primary')
+    expect(document.querySelectorAll('main .btn-primary')).toHaveLength(1)
+    await user.click(missing)
+    // The toast stack sits left of the docked queue panel (w-72), not over it.
+    const stack = (await screen.findByText('Queued 2 models')).closest('.fixed')!
+    expect(stack.className).toContain('min-[1200px]:right-[19.5rem]')
+  })
+
   it('downloads every model of the config', async () => {
     const { user, fake } = renderWindow()
     await user.click(await screen.findByRole('button', { name: 'Download all' }))

@@ -91,6 +91,54 @@ describe('DetailsDrawer', () => {
     expect(screen.queryByText('Not downloaded by this app yet.')).toBeNull()
   })
 
+  it('wraps a long error instead of clipping it, and offers Retry that retries the model', async () => {
+    const message = `Not found: s3://models-bucket/${'very_long_folder_name/'.repeat(6)}flux1-dev.safetensors`
+    const { user, fake } = renderDrawer((s) => {
+      s.getState().setRecords([
+        modelRecord(model, { status: 'failed', errorCode: 'not_found', errorMessage: message }),
+      ])
+      s.getState().openDrawer('downloads', model.id)
+    })
+    const error = [...screen.getByRole('dialog').querySelectorAll('dt')].find(
+      (d) => d.textContent === 'Error',
+    )!
+    const value = error.nextElementSibling as HTMLElement
+    expect(value.textContent).toBe(`not_found: ${message}`)
+    expect(value.className).toContain('[overflow-wrap:anywhere]')
+    expect(screen.queryByRole('button', { name: 'Download' })).toBeNull()
+    await user.click(screen.getByRole('button', { name: 'Retry' }))
+    expect(fake.requestsOf('retry')).toEqual([{ ids: [model.id] }])
+  })
+
+  it('offers Download for a missing model, which queues it', async () => {
+    const { user, fake } = renderDrawer((s) => s.getState().openDrawer('downloads', model.id))
+    expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull()
+    await user.click(screen.getByRole('button', { name: 'Download' }))
+    expect(fake.requestsOf('enqueue')[0]?.entries.map((e) => e.localPath)).toEqual([model.localPath])
+  })
+
+  it('says when the next automatic attempt comes, and why the last one failed', () => {
+    renderDrawer((s) => {
+      s.getState().setRecords([
+        modelRecord(model, {
+          status: 'queued',
+          autoRetries: 2,
+          retryAt: new Date(Date.now() + 7_500).toISOString(),
+          retryLimit: 3,
+          errorCode: 'network',
+          errorMessage: 'Network error during GET of it: socket hang up',
+        }),
+      ])
+      s.getState().openDrawer('downloads', model.id)
+    })
+    expect(facts()).toMatchObject({
+      Status: 'retrying',
+      'Next attempt': expect.stringMatching(/^retrying in [78] s \(attempt 3 of 4\): Network error/),
+      'Last error': 'network: Network error during GET of it: socket hang up',
+    })
+    expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull()
+  })
+
   it('shows how a completed file was verified, and "size only" as a caution that says what to do', () => {
     const { store } = renderDrawer((s) => {
       s.getState().applyConfig(loadedConfig([model], { local: { [model.id]: localState('installed') } }))

@@ -40,7 +40,32 @@ describe('GroupHeaderRow', () => {
   it('names the group with its count, missing count and total size', () => {
     renderHeader()
     expect(screen.getByRole('heading', { name: 'loras' })).toBeTruthy()
-    expect(summaryText()).toContain('· 4 models · 2 missing · 4.0 GB')
+    // The one downloading is not on disk yet: it counts as missing, and the header says it is queued.
+    expect(summaryText()).toContain('· 4 models · 3 missing · 1 in queue · 4.0 GB')
+  })
+
+  it('never says "0 missing" while files are absent but queued', () => {
+    const store = createAppStore()
+    store.getState().applyConfig(loadedConfig([installed, running, failed, missing]))
+    store
+      .getState()
+      .setRecords([
+        modelRecord(installed, { status: 'queued' }),
+        modelRecord(running, { status: 'progress', downloaded: 500 * MB }),
+        modelRecord(failed, { status: 'paused' }),
+        modelRecord(missing, { status: 'queued', retryAt: '2026-12-05T12:00:02.000Z', retryLimit: 3 }),
+      ])
+    renderWithApp(
+      <div role="table">
+        <GroupHeaderRow view="downloads" group="loras" shown={4} index={0} start={0} active />
+      </div>,
+      { store },
+    )
+    expect(summaryText()).toContain('· 4 models · 4 missing · 4 in queue ·')
+    // Nothing to select: they are all in the queue already.
+    expect(
+      (screen.getByRole('button', { name: 'Select missing in loras' }) as HTMLButtonElement).disabled,
+    ).toBe(true)
   })
 
   it('says how many are installed, in the queue and failed', () => {

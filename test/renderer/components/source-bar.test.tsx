@@ -50,8 +50,13 @@ describe('SourceBar', () => {
     )
     expect(bar().textContent).toContain('dropped.json')
     expect(bar().textContent).toContain('flat · 2 models')
+    expect(screen.queryByRole('note', { name: 'About the example config' })).toBeNull()
     act(() => store.getState().applyConfig(loadedConfig(models, { source: { kind: 'sample' } })))
-    expect(bar().textContent).toContain('Sample config')
+    expect(bar().textContent).toContain('Example config')
+    // Said before anyone presses Download: its objects are not on the user's store.
+    const note = screen.getByRole('note', { name: 'About the example config' })
+    expect(note.textContent).toContain('Example — objects are not on your store.')
+    expect(within(note).getByRole('button', { name: 'Open your config…' })).toBeTruthy()
   })
 
   it('says when a config is loading and does not start another meanwhile', () => {

@@ -63,4 +63,18 @@ describe('Toasts', () => {
     act(() => vi.advanceTimersByTime(TOAST_MS.error - TOAST_MS.info))
     expect(screen.getByRole('alert').textContent).toBe('')
   })
+
+  it('stays clear of the queue panel: beside it where it is docked or open, at the edge on Settings', () => {
+    const { push, store } = renderToasts()
+    push('info', 'Queued 3 models')
+    const stack = () => screen.getByText('Queued 3 models').closest('.fixed')!.className
+    // Downloads: the panel is docked from 1200 px wide.
+    expect(stack()).toContain('right-3 min-[1200px]:right-[19.5rem]')
+    act(() => store.getState().setQueueOpen(true))
+    expect(stack()).toContain('right-[19.5rem]')
+    expect(stack()).not.toContain('right-3')
+    act(() => store.getState().setScreen('settings'))
+    expect(stack()).toContain('right-3')
+    expect(stack()).not.toContain('19.5rem')
+  })
 })

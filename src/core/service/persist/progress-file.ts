@@ -20,6 +20,8 @@ export interface ProgressEntry {
    * only"). An addition to the seed's schema, whose readers ignore fields they do not know.
    */
   verifiedBy?: string[]
+  /** Another machine on the shared volume fetches (or fetched) it. */
+  fetchedBy?: string
 }
 
 /** `{ [group]: { [modelName]: ProgressEntry } }` */
@@ -32,6 +34,7 @@ const ProgressEntrySchema = z.object({
   status: z.enum(['queued', 'progress', 'paused', 'completed', 'failed', 'cancelled']),
   lastUpdated: z.string(),
   verifiedBy: z.array(z.string()).optional(),
+  fetchedBy: z.string().optional(),
 })
 const ProgressFileSchema = z.record(z.string(), z.record(z.string(), ProgressEntrySchema))
 
@@ -62,6 +65,7 @@ export function progressFileContent(records: readonly ModelRecord[]): ProgressFi
         status: r.status,
         lastUpdated: r.lastUpdated,
         ...(r.status === 'completed' ? { verifiedBy: verifiedByOf(r) } : {}),
+        ...(r.fetchedBy ? { fetchedBy: r.fetchedBy } : {}),
       },
     ])
     out.push([group, Object.fromEntries(entries)])

@@ -8,7 +8,8 @@ import { useAppStore, useCommands } from '../store/context'
 import { modelsOf } from '../store/selectors'
 import { deriveStatus } from '../store/status'
 import { StatusBadge } from './StatusBadge'
-import { CloseIcon } from './icons'
+import { RetryCountdown } from './RetryCountdown'
+import { CloseIcon, DownloadIcon, RetryIcon } from './icons'
 import { SizeOnlyMarker, SizeOnlyNotice } from './SizeOnlyMarker'
 
 const LOCAL_WORDS = {
@@ -105,6 +106,7 @@ export function DetailsDrawer() {
     ? [
         ['Downloaded', formatBytesPair(record.downloaded, record.totalSize || record.expectedSize)],
         ['Phase', record.status === 'progress' ? record.phase : undefined],
+        ['Fetched by', record.fetchedBy ? `${record.fetchedBy} (another machine on this volume)` : undefined],
         [
           'Verified by',
           record.status !== 'completed' ? undefined : isSizeOnly(record) ? (
@@ -115,10 +117,11 @@ export function DetailsDrawer() {
         ],
         ['Attempts', record.attempts.toLocaleString('en-US')],
         ['Automatic retries', record.autoRetries.toLocaleString('en-US')],
+        ['Next attempt', status === 'retrying' && <RetryCountdown record={record} />],
         [
-          'Error',
+          status === 'retrying' ? 'Last error' : 'Error',
           record.errorCode && (
-            <span className="text-red-700 dark:text-red-400">
+            <span className={status === 'retrying' ? '' : 'text-red-700 dark:text-red-400'}>
               <code className="font-mono">{record.errorCode}</code>
               {record.errorMessage && `: ${record.errorMessage}`}
             </span>
@@ -155,11 +158,34 @@ export function DetailsDrawer() {
         <Facts rows={rows} />
         <h3 className="muted mt-4 mb-1 text-xs font-medium tracking-wide uppercase">Download record</h3>
         {record ? <Facts rows={recordRows} /> : <p className="muted">Not downloaded by this app yet.</p>}
-        {s3Uri && (
-          <button type="button" className="btn mt-4" onClick={() => void commands.copyText(s3Uri, s3Uri)}>
-            Copy S3 path
-          </button>
-        )}
+        <div className="mt-4 flex flex-wrap gap-2">
+          {/* The drawer is where a failure is read in full: what to do about it is right here. */}
+          {status === 'failed' && (
+            <button
+              type="button"
+              className="btn btn-primary"
+              onClick={() => void commands.retry([drawer.id])}
+            >
+              <RetryIcon />
+              Retry
+            </button>
+          )}
+          {(status === 'missing' || status === 'cancelled') && model && (
+            <button
+              type="button"
+              className="btn btn-primary"
+              onClick={() => void commands.download(drawer.view, [drawer.id])}
+            >
+              <DownloadIcon />
+              Download
+            </button>
+          )}
+          {s3Uri && (
+            <button type="button" className="btn" onClick={() => void commands.copyText(s3Uri, s3Uri)}>
+              Copy S3 path
+            </button>
+          )}
+        </div>
       </div>
     </aside>
   )
@@ -173,7 +199,8 @@ function Facts({ rows }: { rows: Array<[string, React.ReactNode]> }) {
         .map(([label, value]) => (
           <div key={label} className="contents">
             <dt className="muted">{label}</dt>
-            <dd className="min-w-0 tabular-nums">{value}</dd>
+            {/* Long paths and messages wrap anywhere: the drawer never clips what it is there to show. */}
+            <dd className="min-w-0 tabular-nums [overflow-wrap:anywhere]">{value}</dd>
           </div>
         ))}
     </dl>

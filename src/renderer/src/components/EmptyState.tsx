@@ -58,6 +58,10 @@ export function EmptyState() {
             Browse an S3 source
           </button>
         </div>
+        <p className="muted mt-3 text-xs">
+          The sample lists well-known models in a made-up bucket: it shows the window at work, but its files
+          are not on your store.
+        </p>
       </div>
     </div>
   )

@@ -1,5 +1,5 @@
 // A directory group's heading inside the table: the summary a user scans for
-// ("loras · 12 models · 3 missing · 4.1 GB"), how much of it is on disk, and its own picking button.
+// ("loras · 12 models · 3 missing · 2 in queue · 4.1 GB"), how much of it is on disk, and its own picking button.
 import { memo } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { formatBytes, formatCount, percentOf } from '../lib/format'
@@ -33,6 +33,8 @@ export const GroupHeaderRow = memo(function GroupHeaderRow({
   const toggleCollapsed = useAppStore((s) => s.toggleCollapsed)
   const store = useStoreApi()
   const percent = percentOf(summary.bytesOnDisk, summary.bytesTotal)
+  // Not on disk, whether or not it is in the queue ("missing" in the button counts only the others).
+  const absent = summary.missing + summary.active
   const open = !summary.collapsed
   const selectMissing = () =>
     store.getState().setSelected(view, missingIds(store.getState(), view, group), true)
@@ -60,20 +62,21 @@ export const GroupHeaderRow = memo(function GroupHeaderRow({
           </button>
         </h2>
         <span className="muted shrink-0 truncate tabular-nums">
-          · {formatCount(summary.count, 'model')} · {summary.missing.toLocaleString('en-US')} missing ·{' '}
-          {formatBytes(summary.bytesTotal)}
+          · {formatCount(summary.count, 'model')} · {absent.toLocaleString('en-US')} missing
+          {/* Queued files are still absent: "3 missing · 2 in queue", never "0 missing" while they are. */}
+          {summary.active > 0 && (
+            <span className="text-accent dark:text-blue-400">
+              {' '}
+              · {summary.active.toLocaleString('en-US')} in queue
+            </span>
+          )}{' '}
+          · {formatBytes(summary.bytesTotal)}
           {shown < summary.count && ` · ${shown.toLocaleString('en-US')} shown`}
         </span>
         <span className="ml-auto hidden shrink-0 text-xs tabular-nums sm:inline">
           <span className="text-green-700 dark:text-green-400">
             {summary.installed.toLocaleString('en-US')} installed
           </span>
-          {summary.active > 0 && (
-            <span className="text-accent dark:text-blue-400">
-              {' '}
-              · {summary.active.toLocaleString('en-US')} in queue
-            </span>
-          )}
           {summary.failed > 0 && (
             <span className="text-red-700 dark:text-red-400">
               {' '}

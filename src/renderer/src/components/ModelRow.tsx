@@ -2,26 +2,16 @@
 // another model does not re-render it.
 import { memo } from 'react'
 import { useShallow } from 'zustand/react/shallow'
-import { formatBytes, formatBytesPair, formatEta, formatSpeed, percentOf } from '../lib/format'
-import type { ModelRecord } from '../../../shared/service-contract'
+import { formatBytes, percentOf } from '../lib/format'
 import type { ViewKey } from '../store/app-store'
-import { useAppStore, useCommands } from '../store/context'
-import { selectRow, type RowView } from '../store/selectors'
+import { useAppStore } from '../store/context'
+import { selectRow } from '../store/selectors'
 import { isOnDisk } from '../store/status'
 import { isSizeOnly } from '../../../shared/verification'
 import { StatusBadge } from './StatusBadge'
 import { ProgressBar } from './ProgressBar'
-import { SizeOnlyMarker } from './SizeOnlyMarker'
-import {
-  CancelIcon,
-  CopyIcon,
-  DownloadIcon,
-  FolderIcon,
-  InfoIcon,
-  PauseIcon,
-  ResumeIcon,
-  RetryIcon,
-} from './icons'
+import { RowActions } from './RowActions'
+import { TransferCell } from './TransferCell'
 
 export const ROW_HEIGHT = 36
 
@@ -107,114 +97,3 @@ export const ModelRow = memo(function ModelRow({ view, id, index, start, active 
     </div>
   )
 })
-
-function TransferCell({ row, sizeOnly }: { row: RowView; sizeOnly: ModelRecord | undefined }) {
-  let content: React.ReactNode = null
-  let title: string | undefined
-  switch (row.status) {
-    case 'downloading':
-      title = `${formatBytesPair(row.downloaded, row.total)} · ${formatSpeed(row.speedBps)} · ETA ${formatEta(row.etaSeconds)}`
-      content =
-        row.phase === 'verifying' || row.phase === 'finalizing' ? (
-          <>
-            <span className="transfer-bytes">{formatBytesPair(row.downloaded, row.total)} · </span>
-            <span className="muted">{row.phase}</span>
-          </>
-        ) : (
-          <>
-            <span className="transfer-bytes">
-              {formatBytesPair(row.downloaded, row.total)}
-              <span className="muted"> · </span>
-            </span>
-            {formatSpeed(row.speedBps)}
-            <span className="muted"> · </span>
-            {formatEta(row.etaSeconds)}
-          </>
-        )
-      break
-    case 'completed':
-      // The status column holds only the word: how it was (not) verified goes where a row's details go.
-      if (sizeOnly) content = <SizeOnlyMarker record={sizeOnly} />
-      break
-    case 'queued':
-    case 'paused':
-      if (row.downloaded > 0) content = formatBytesPair(row.downloaded, row.total)
-      break
-    case 'failed':
-      title = row.error
-      content = (
-        <span className="text-red-700 dark:text-red-400">{row.error ?? 'failed without a reason'}</span>
-      )
-      break
-    case 'missing':
-      if (row.hint === 'resumable') {
-        content = `resumable${row.localBytes ? ` · ${formatBytes(row.localBytes)} on disk` : ''}`
-      } else if (row.hint === 'different size') {
-        content = `different size${row.localBytes !== undefined ? ` · ${formatBytes(row.localBytes)} on disk` : ''}`
-      } else if (row.hint) content = `${row.hint} at this path`
-      break
-  }
-  return (
-    <div role="cell" className="truncate text-xs tabular-nums" title={title}>
-      {content}
-    </div>
-  )
-}
-
-/** Only the active row's controls are in the Tab order; arrow keys move between rows. */
-function RowActions({
-  view,
-  id,
-  row,
-  tabbable,
-}: {
-  view: ViewKey
-  id: string
-  row: RowView
-  tabbable: boolean
-}) {
-  const commands = useCommands()
-  const canReveal = useAppStore((s) => s.appInfo?.capabilities.reveal ?? false)
-  const openDrawer = useAppStore((s) => s.openDrawer)
-  const name = row.name
-  const act = (label: string, icon: React.ReactNode, onClick: () => void, tone = '') => (
-    <button
-      type="button"
-      className={`icon-btn size-6 ${tone}`}
-      aria-label={label}
-      title={label}
-      onClick={onClick}
-      tabIndex={tabbable ? 0 : -1}
-    >
-      {icon}
-    </button>
-  )
-  // Hidden until the row is hovered or focused, but always in the page and reachable by keyboard.
-  const secondary =
-    'opacity-0 group-hover/row:opacity-100 group-focus-within/row:opacity-100 focus:opacity-100'
-  return (
-    <>
-      {(row.status === 'missing' || row.status === 'cancelled') &&
-        act(
-          `Download ${name}`,
-          <DownloadIcon />,
-          () => void commands.download(view, [id]),
-          'text-accent dark:text-blue-400',
-        )}
-      {(row.status === 'queued' || row.status === 'downloading') &&
-        act(`Pause ${name}`, <PauseIcon />, () => void commands.pause([id]))}
-      {row.status === 'paused' && act(`Resume ${name}`, <ResumeIcon />, () => void commands.resume([id]))}
-      {(row.status === 'queued' || row.status === 'downloading' || row.status === 'paused') &&
-        act(`Cancel ${name}`, <CancelIcon />, () => void commands.cancel([id]))}
-      {row.status === 'failed' && act(`Retry ${name}`, <RetryIcon />, () => void commands.retry([id]))}
-      {canReveal &&
-        (row.status === 'completed' || row.status === 'installed') &&
-        act(`Reveal ${name} in folder`, <FolderIcon />, () => void commands.reveal(id))}
-      <span className={`flex ${secondary}`}>
-        {row.s3Uri &&
-          act(`Copy S3 path of ${name}`, <CopyIcon />, () => void commands.copyText(row.s3Uri, row.s3Uri))}
-        {act(`Details for ${name}`, <InfoIcon />, () => openDrawer(view, id))}
-      </span>
-    </>
-  )
-}

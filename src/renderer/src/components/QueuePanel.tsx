@@ -75,7 +75,7 @@ export function QueuePanel({ id, className = '' }: { id?: string; className?: st
       <BatchSummary />
       {order.length === 0 ? (
         <p className="muted px-3 py-4 text-xs">
-          Nothing in the queue. Tick models and press Download selected.
+          Nothing in the queue. Press Download missing, or tick models and press Download selected.
         </p>
       ) : (
         <ol aria-label="Queued downloads" className="min-h-0 flex-1 overflow-y-auto py-1">

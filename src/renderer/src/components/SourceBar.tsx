@@ -15,7 +15,10 @@ export function describeSource(source: ConfigSource): { name: string; title: str
     case 'text':
       return { name: source.name, title: `${source.name} (opened in the browser)` }
     case 'sample':
-      return { name: 'Sample config', title: 'The sample config shipped with the app' }
+      return {
+        name: 'Example config',
+        title: 'The sample config shipped with the app: its objects are not on your store',
+      }
   }
 }
 
@@ -85,8 +88,30 @@ export function SourceBar() {
           <OpenConfigButton>Open config…</OpenConfigButton>
         </div>
       </div>
+      {config?.source.kind === 'sample' && <SampleNotice />}
       <ConfigProblemPanel />
     </section>
+  )
+}
+
+/**
+ * The sample shows what the window does with a real model list, but its objects live in a fictional
+ * bucket: said before anyone presses Download, so a row of "Not found" is no surprise.
+ */
+function SampleNotice() {
+  return (
+    <div
+      role="note"
+      aria-label="About the example config"
+      className="mx-3 mb-2 flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-amber-950 dark:border-amber-700/70 dark:bg-amber-950/40 dark:text-amber-100"
+    >
+      <p className="min-w-0 flex-1">
+        <strong className="font-semibold">Example — objects are not on your store.</strong> These are
+        well-known model names in a made-up bucket, to show how the window works: downloading them fails with
+        &ldquo;Not found&rdquo; unless your store has the same keys. Open your own config to download.
+      </p>
+      <OpenConfigButton>Open your config…</OpenConfigButton>
+    </div>
   )
 }
 

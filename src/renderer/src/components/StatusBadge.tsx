@@ -4,6 +4,7 @@ import type { DisplayStatus } from '../store/status'
 const TONE: Record<DisplayStatus, string> = {
   downloading: 'text-accent dark:text-blue-400',
   queued: 'text-zinc-600 dark:text-zinc-300',
+  retrying: 'text-amber-700 dark:text-amber-400',
   paused: 'text-amber-700 dark:text-amber-400',
   completed: 'text-green-700 dark:text-green-400',
   installed: 'text-green-700 dark:text-green-400',
@@ -15,6 +16,7 @@ const TONE: Record<DisplayStatus, string> = {
 const DOT: Record<DisplayStatus, string> = {
   downloading: 'bg-accent',
   queued: 'border border-zinc-400 dark:border-zinc-400',
+  retrying: 'border-2 border-amber-500',
   paused: 'bg-amber-500',
   completed: 'bg-green-600 dark:bg-green-500',
   installed: 'bg-green-600 dark:bg-green-500',

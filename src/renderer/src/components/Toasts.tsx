@@ -8,10 +8,21 @@ export const TOAST_MS = { info: 5_000, error: 12_000 } as const
 
 export function Toasts() {
   const toasts = useAppStore((s) => s.toasts)
+  const panel = useAppStore((s) => (s.screen === 'settings' ? 'none' : s.queueOpen ? 'open' : 'docked'))
+  // Beside the queue panel, not over it: "Queued 3 models" must not hide the queue it talks about.
+  // The panel (w-72) is docked from 1200 px and laid over the screen below that when opened (App.tsx).
+  const right =
+    panel === 'open'
+      ? 'right-[19.5rem]'
+      : panel === 'docked'
+        ? 'right-3 min-[1200px]:right-[19.5rem]'
+        : 'right-3'
   // The live regions exist before any message arrives: many screen readers announce only what changes
   // inside a region they already know, not a region that appears with its text.
   return (
-    <div className="pointer-events-none fixed right-3 bottom-3 z-50 flex w-96 max-w-[calc(100vw-1.5rem)] flex-col gap-2">
+    <div
+      className={`pointer-events-none fixed bottom-3 z-50 flex w-96 max-w-[calc(100vw-1.5rem)] flex-col gap-2 ${right}`}
+    >
       <div role="alert" className="contents">
         {toasts
           .filter((t) => t.kind === 'error')

@@ -4,7 +4,16 @@ import type { ViewKey, ViewState } from '../store/app-store'
 import { useAppStore, useCommands } from '../store/context'
 import { DISPLAY_STATUSES } from '../store/status'
 
-export function Toolbar({ view, children }: { view: ViewKey; children?: ReactNode }) {
+export function Toolbar({
+  view,
+  selectedIsPrimary = true,
+  children,
+}: {
+  view: ViewKey
+  /** False where the view's own main button (children) is the main task, e.g. "Download missing". */
+  selectedIsPrimary?: boolean
+  children?: ReactNode
+}) {
   const filterText = useAppStore((s) => s.views[view].filterText)
   const statusFilter = useAppStore((s) => s.views[view].statusFilter)
   const selectedCount = useAppStore((s) => s.views[view].selected.size)
@@ -42,7 +51,7 @@ export function Toolbar({ view, children }: { view: ViewKey; children?: ReactNod
       <span className="mx-1 h-5 w-px bg-zinc-200 dark:bg-zinc-700" aria-hidden="true" />
       <button
         type="button"
-        className="btn btn-primary"
+        className={selectedIsPrimary ? 'btn btn-primary' : 'btn'}
         disabled={selectedCount === 0}
         onClick={() => void commands.downloadSelected(view)}
       >

@@ -48,7 +48,14 @@ export interface RowView {
   speedBps: number
   etaSeconds: number | null
   phase: ModelRecord['phase'] | undefined
+  /** Another machine on the shared volume fetches it (this one follows). */
+  fetchedBy: string | undefined
+  /** Why the last attempt failed: for a failed row, and for one waiting for its automatic retry. */
   error: string | undefined
+  /** While "retrying": when, and the counts for "attempt k of n" (see shared/retry-notice). */
+  retryAt: string | undefined
+  retryLimit: number | undefined
+  autoRetries: number
   selected: boolean
 }
 
@@ -77,7 +84,12 @@ export function selectRow(s: AppState, view: ViewKey, id: string): RowView {
     speedBps: record?.speedBps ?? 0,
     etaSeconds: record?.etaSeconds ?? null,
     phase: record?.phase,
-    error: status === 'failed' ? (record?.errorMessage ?? record?.errorCode) : undefined,
+    fetchedBy: record?.status === 'progress' ? record.fetchedBy : undefined,
+    error:
+      status === 'failed' || status === 'retrying' ? (record?.errorMessage ?? record?.errorCode) : undefined,
+    retryAt: status === 'retrying' ? record?.retryAt : undefined,
+    retryLimit: record?.retryLimit,
+    autoRetries: record?.autoRetries ?? 0,
     selected: s.views[view].selected.has(id),
   }
 }

@@ -14,8 +14,12 @@ export const DISPLAY_STATUSES = [
   'installed',
 ] as const
 
-/** Exactly the words the row shows (and end-to-end tests look for). */
-export type DisplayStatus = (typeof DISPLAY_STATUSES)[number]
+/**
+ * Exactly the words the row shows (and end-to-end tests look for). "retrying" is a queued record
+ * waiting for its automatic retry: a word of its own so a failure being retried is seen as one, but
+ * not a filter of its own (the status filter's "queued" includes it).
+ */
+export type DisplayStatus = (typeof DISPLAY_STATUSES)[number] | 'retrying'
 
 export interface StatusView {
   status: DisplayStatus
@@ -37,7 +41,7 @@ export function statusFromLocal(local: LocalInfo | undefined): StatusView {
 }
 
 export function deriveStatus(
-  record: Pick<ModelRecord, 'status'> | undefined,
+  record: Pick<ModelRecord, 'status' | 'retryAt'> | undefined,
   local: LocalInfo | undefined,
 ): StatusView {
   if (!record) return statusFromLocal(local)
@@ -45,6 +49,7 @@ export function deriveStatus(
     case 'progress':
       return { status: 'downloading' }
     case 'queued':
+      return { status: record.retryAt === undefined ? 'queued' : 'retrying' }
     case 'paused':
     case 'failed':
       return { status: record.status }
@@ -60,7 +65,7 @@ export function deriveStatus(
 
 /** Waiting, running or paused: in the queue. */
 export function isActive(status: DisplayStatus): boolean {
-  return status === 'downloading' || status === 'queued' || status === 'paused'
+  return status === 'downloading' || status === 'queued' || status === 'retrying' || status === 'paused'
 }
 
 /** On disk and complete. */
@@ -74,6 +79,10 @@ export function isMissing(status: DisplayStatus): boolean {
 }
 
 /** Sort rank for "sort by status": what needs attention first. */
-export const STATUS_RANK: Record<DisplayStatus, number> = Object.fromEntries(
-  DISPLAY_STATUSES.map((s, i) => [s, i]),
-) as Record<DisplayStatus, number>
+export const STATUS_RANK: Record<DisplayStatus, number> = {
+  ...(Object.fromEntries(DISPLAY_STATUSES.map((s, i) => [s, i])) as Record<
+    (typeof DISPLAY_STATUSES)[number],
+    number
+  >),
+  retrying: DISPLAY_STATUSES.indexOf('queued'),
+}
