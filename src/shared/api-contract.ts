@@ -28,7 +28,9 @@ export interface ModelInfo {
   entryId: string
   group: string
   modelName: string
-  s3Uri: string
+  /** Its S3 object or its https URL: exactly one of the two. */
+  s3Uri?: string
+  url?: string
   localPath: string
   expectedSize: number
   sha256?: string

@@ -20,6 +20,8 @@ export const MAX_WORKFLOW_FILE_BYTES = 64 * MiB
 export const MAX_WORKFLOW_BASE64_CHARS = 4 * Math.ceil(MAX_WORKFLOW_FILE_BYTES / 3)
 /** One WebSocket frame: a config at the limit JSON-escaped, or a workflow as base64, and the envelope. */
 export const MAX_WS_FRAME_BYTES = Math.max(2 * MAX_CONFIG_BYTES, MAX_WORKFLOW_BASE64_CHARS) + MiB
+/** A download URL: far beyond Hugging Face's or CivitAI's, and a CDN's presigned links. */
+export const MAX_URL_CHARS = 4096
 /** Invokes one WebSocket client may send per second, on average; a burst of up to this many is fine. */
 export const WS_INVOKES_PER_SECOND = 50
 export const WS_INVOKE_BURST = 200

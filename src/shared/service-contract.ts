@@ -15,7 +15,9 @@ export interface ModelRecord {
   id: string
   group: string
   modelName: string
-  s3Uri: string
+  /** Where it comes from: an S3 object or an https URL, exactly one of the two (see sourceOf). */
+  s3Uri?: string
+  url?: string
   localPath: string
   expectedSize: number
   sha256?: string
@@ -64,6 +66,16 @@ export interface ModelRecord {
   lastUpdated: string
 }
 
+/** A model's source, whichever kind: what "the same object" means for dedupe and links. */
+export function sourceOf(m: { s3Uri?: string; url?: string }): string {
+  return m.s3Uri ?? m.url ?? ''
+}
+
+/** Just the source field a model has, to copy from one shape into another. */
+export function sourceFields(m: { s3Uri?: string; url?: string }): { s3Uri: string } | { url: string } {
+  return m.url !== undefined ? { url: m.url } : { s3Uri: m.s3Uri ?? '' }
+}
+
 /** Which models a command applies to. */
 export type ModelSelector =
   | { all: true }
@@ -75,7 +87,9 @@ export type ModelSelector =
 export interface EnqueueEntry {
   group: string
   modelName: string
-  s3Uri: string
+  /** Exactly one of the two: `s3://bucket/key`, or an `https://` URL (Hugging Face, CivitAI, …). */
+  s3Uri?: string
+  url?: string
   localPath: string
   expectedSize: number
   sha256?: string

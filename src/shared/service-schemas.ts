@@ -1,6 +1,6 @@
 // Runtime checks for what crosses into the service from another process (socket, IPC, WebSocket).
 import { z } from 'zod'
-import { MAX_CONFIG_ENTRIES, MAX_NAME_CHARS, MAX_PATH_BYTES, MAX_S3_URI_CHARS } from './limits'
+import { MAX_CONFIG_ENTRIES, MAX_NAME_CHARS, MAX_PATH_BYTES, MAX_S3_URI_CHARS, MAX_URL_CHARS } from './limits'
 
 // A lone UTF-16 surrogate cannot be written as UTF-8: the file system would get U+FFFD instead.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
@@ -30,18 +30,29 @@ export const ObjectUriSchema = z
   .max(MAX_S3_URI_CHARS)
   .regex(/^s3:\/\/[^/]+\/.+$/, 'must be s3://bucket/key')
 
-export const EnqueueEntrySchema = z.object({
-  group: NameSchema,
-  modelName: NameSchema,
-  s3Uri: ObjectUriSchema,
-  localPath: AbsolutePathSchema,
-  expectedSize: z.number().int().nonnegative(),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
-    .optional(),
-  symLinkedFrom: AbsolutePathSchema.optional(),
-})
+export const HttpsUrlSchema = z
+  .string()
+  .max(MAX_URL_CHARS)
+  .regex(/^https:\/\/[^/?#\s]+[^\s]*$/, 'must be an https:// URL')
+
+export const EnqueueEntrySchema = z
+  .object({
+    group: NameSchema,
+    modelName: NameSchema,
+    s3Uri: ObjectUriSchema.optional(),
+    url: HttpsUrlSchema.optional(),
+    localPath: AbsolutePathSchema,
+    expectedSize: z.number().int().nonnegative(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
+      .optional(),
+    symLinkedFrom: AbsolutePathSchema.optional(),
+  })
+  .refine((e) => (e.s3Uri === undefined) !== (e.url === undefined), {
+    message: 'needs exactly one of s3Uri and url',
+    path: ['s3Uri'],
+  })
 
 export const EnqueueRequestSchema = z.object({
   entries: z.array(EnqueueEntrySchema).max(MAX_CONFIG_ENTRIES),

@@ -1,12 +1,14 @@
 // Types of one S3 → disk transfer, shared by the engine (core), the worker process and its hosts.
 // Plain data only: these cross process boundaries as structured-clone / JSON messages.
 
-/** One object to fetch onto one local path. */
+/** One object to fetch onto one local path, from S3 or from an https URL: exactly one of the two. */
 export interface TransferJob {
   /** Unique per job within a worker; the service uses it to match events to models. */
   id: string
   /** `s3://bucket/key` */
-  s3Uri: string
+  s3Uri?: string
+  /** `https://…`: Hugging Face, CivitAI or any server that answers byte ranges. */
+  url?: string
   /** Absolute path of the final file. Nothing exists there until the file is complete and verified. */
   localPath: string
   /** Size the caller expects (the model config's modelSize); a different real size fails before any byte is fetched. */
@@ -57,6 +59,7 @@ export type TransferErrorCode =
   | 'path_is_symlink'
   | 'path_outside_roots'
   | 'network'
+  | 'unsafe_redirect'
   | 'server_error'
   | 'worker_crashed'
   | 'internal'
@@ -68,8 +71,8 @@ export type ChecksumAlgorithm = 'sha256' | 'crc32' | 'crc32c' | 'crc64nvme' | 's
 
 export interface VerifiedChecksum {
   algorithm: ChecksumAlgorithm
-  /** Where the expected value came from. */
-  source: 'job' | 's3' | 'etag'
+  /** Where the expected value came from (`server`: Hugging Face's X-Linked-Etag, CivitAI's API). */
+  source: 'job' | 's3' | 'etag' | 'server'
   value: string
 }
 

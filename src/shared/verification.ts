@@ -7,6 +7,7 @@ import type { VerifiedChecksum } from './transfer'
 export function describeVerification(v: VerifiedChecksum): string {
   if (v.source === 'job') return `${v.algorithm} from config`
   if (v.source === 'etag') return 'MD5 ETag'
+  if (v.source === 'server') return `${v.algorithm} from the server`
   return `S3 ${v.algorithm.toUpperCase()}`
 }
 

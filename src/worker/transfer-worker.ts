@@ -1,6 +1,7 @@
 import { BandwidthLimiter } from '../core/transfer/bandwidth-limiter'
 import { TransferError, TransferStopped } from '../core/transfer/errors'
 import { runModelTransfer } from '../core/transfer/model-transfer'
+import { HttpSources } from '../core/transfer/http-source/http-sources'
 import { ObjectStore } from '../core/transfer/object-store'
 import { resolveTuning } from '../core/transfer/tuning'
 import type { StopReason, TransferJob, TransferTuning } from '../shared/transfer'
@@ -10,10 +11,11 @@ import type { WorkerPort } from './port'
 /**
  * Runs any number of transfers at once for one host. Jobs are keyed by id in a Map, so a cancel or
  * pause reaches the right AbortController; one ObjectStore (its connections, and the S3 client once
- * it is needed) and one bandwidth limiter serve them all.
+ * it is needed), one pool of https connections and one bandwidth limiter serve them all.
  */
 export class TransferWorker {
   private store: ObjectStore | null = null
+  private http: HttpSources | null = null
   private tuning: TransferTuning | null = null
   private readonly limiter = new BandwidthLimiter()
   private readonly jobs = new Map<string, { controller: AbortController; done: Promise<void> }>()
@@ -25,7 +27,9 @@ export class TransferWorker {
     switch (message.type) {
       case 'configure':
         this.store?.destroy()
+        this.http?.destroy()
         this.store = new ObjectStore(message.s3, message.tuning, { ...process.env, ...message.env })
+        this.http = new HttpSources({ env: { ...process.env, ...message.env }, tuning: message.tuning })
         this.tuning = resolveTuning(message.tuning, message.s3, { ...process.env, ...message.env })
         this.limiter.setRate(message.tuning.bandwidthLimitBps)
         return
@@ -69,6 +73,7 @@ export class TransferWorker {
     const controller = new AbortController()
     const done = runModelTransfer(job, {
       store: this.store,
+      ...(this.http ? { http: this.http } : {}),
       tuning: this.tuning,
       limiter: this.limiter,
       signal: controller.signal,

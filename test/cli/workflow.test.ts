@@ -1,13 +1,16 @@
 // `modeldl workflow` through the real built CLI (a child process) against s3rver: the table, --json,
-// PNG workflows, --save-config read back by the config loader, and --download --wait landing files.
-import { spawnSync } from 'node:child_process'
+// PNG workflows, --save-config read back by the config loader, and --download --wait landing files
+// from S3 and, for a model only at a Hugging Face URL, from the HTTPS look-alike through HF_ENDPOINT.
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parseModelList } from '../../src/core/config'
 import type { WorkflowResolution } from '../../src/shared/workflow'
 import { CLI_BIN } from '../support/built'
+import { startModelHostsServer, type HostedFile, type ModelHostsServer } from '../support/model-hosts-server'
 import { pngWithText } from '../support/png-file'
+import { makeTestCertificates, type TestCertificates } from '../support/tls-ca'
 import { startS3Server, type TestS3Server } from '../support/s3-server'
 import { makeTempDir, removeTempDir } from '../support/temp'
 
@@ -32,18 +35,38 @@ describe('modeldl workflow (the real CLI, s3rver)', () => {
   let root: string
   let home: string
   let env: NodeJS.ProcessEnv
+  let certsDir: string
+  let certs: TestCertificates
+  let hosts: ModelHostsServer
+  let flux: HostedFile
   beforeAll(async () => {
     s3 = await startS3Server({ bucket: 'models' })
     for (const [key, size] of Object.entries(MIRROR)) await s3.putRandom(`mirror/${key}`, size)
+    certsDir = await makeTempDir('modeldl-cli-workflow-tls-')
+    certs = makeTestCertificates(certsDir)
+    hosts = await startModelHostsServer(certs)
+    flux = hosts.addHf('Comfy-Org/flux1-dev', 'flux1-dev.safetensors', 200 * 1024 + 3).file
   })
-  afterAll(async () => s3?.close())
+  afterAll(async () => {
+    await hosts?.close()
+    await s3?.close()
+    await removeTempDir(certsDir)
+  })
   beforeEach(async () => {
     work = await makeTempDir('modeldl-cli-workflow-')
     const nv = join(work, 'volume')
     root = join(nv, 'ComfyUI', 'models')
     home = join(work, 'home')
     await mkdir(root, { recursive: true })
-    env = { PATH: process.env['PATH'], HOME: work, ...s3.env, NETWORK_VOLUME: nv, MODELDL_HOME: home }
+    env = {
+      PATH: process.env['PATH'],
+      HOME: work,
+      ...s3.env,
+      NETWORK_VOLUME: nv,
+      MODELDL_HOME: home,
+      HF_ENDPOINT: hosts.origin,
+      NODE_EXTRA_CA_CERTS: certs.caFile,
+    }
   })
   afterEach(async () => {
     spawnSync(process.execPath, [CLI_BIN, 'worker', 'stop', '--force'], { env, timeout: 20_000 })
@@ -190,23 +213,29 @@ describe('modeldl workflow (the real CLI, s3rver)', () => {
     ])
   })
 
-  it('--download --wait fetches the S3 ones into their folders and says which were not queued and why', async () => {
+  it('--download --wait fetches the S3 ones and the URL one into their folders and says which were not queued and why', async () => {
     // The fixture's t5xxl hash is not this object's: the S3 copy of it must fail verification.
-    const r = run(FLUX, '--from', 's3://models/mirror/', '--download', '--wait', '--json')
+    // Asynchronous: the HTTPS server lives in this process, and a spawnSync would stop it answering.
+    const child = spawn(
+      process.execPath,
+      [CLI_BIN, 'workflow', FLUX, '--from', 's3://models/mirror/', '--download', '--wait', '--json'],
+      { env },
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const status = await new Promise<number | null>((done) => child.once('close', done))
+    const r = { status, stdout, stderr }
     expect(r.status, r.stderr).toBe(1)
     const printed = JSON.parse(r.stdout) as Printed
-    expect(printed.download!.queued).toHaveLength(5)
-    expect(printed.download!.notQueued.map((n) => n.name)).toEqual([
-      'flux1-dev.safetensors',
-      'adapters/fancy-v2.gguf',
-    ])
-    expect(r.stderr).toMatch(
-      /not queued: flux1-dev\.safetensors: only at https:\/\/huggingface\.co\/.*URL downloads are not in the engine yet/,
-    )
+    expect(printed.download!.queued).toHaveLength(6)
+    expect(printed.download!.notQueued.map((n) => n.name)).toEqual(['adapters/fancy-v2.gguf'])
     expect(r.stderr).toMatch(
       /not queued: adapters\/fancy-v2\.gguf: not installed, not in the S3 source, and no URL/,
     )
-    expect(r.stderr).toMatch(/^5 queued/m)
+    expect(r.stderr).toMatch(/^6 queued/m)
+    expect(await readFile(join(root, 'diffusion_models/flux1-dev.safetensors'))).toEqual(flux.bytes)
     for (const [local, key] of [
       ['vae/ae.safetensors', 'vae/ae.safetensors'],
       ['loras/flux/detail.safetensors', 'loras/flux/detail.safetensors'],

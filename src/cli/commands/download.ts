@@ -10,11 +10,12 @@ import { readConfigBytes } from '../../core/config/read-config'
 import { ScanError } from '../../core/scan/scan-source'
 import { localState } from '../../core/service/local/install-state'
 import type { ScannedModel } from '../../shared/api-contract'
-import type { EnqueueEntry } from '../../shared/service-contract'
+import { sourceFields, type EnqueueEntry } from '../../shared/service-contract'
 import { cliContext, type CliContext } from '../cli-settings'
 import { shellWord, terminalSafe } from '../format'
 import { connectOrStartDaemon, ownOrConnect } from '../owner-session'
 import { UsageError } from '../usage-error'
+import { isUrlArgument, urlModel } from '../url-model'
 import type { Entrypoints } from '../entrypoints'
 import { waitFor } from '../wait/wait-for'
 import { listingProgress, scanWithContext } from './scan'
@@ -26,13 +27,15 @@ export const DOWNLOAD_HELP = `modeldl download <all|missing|list|single> [MODELS
             without a download, unless --force)
   missing   models whose file is absent or has the wrong size (with --verify: or a wrong sha256)
   list      the models of a JSON array (flat format), inline or @file
-  single    one model as a JSON object, inline or @file
+  single    one model as a JSON object, inline or @file; or an https URL (Hugging Face, CivitAI,
+            any server with byte ranges): its size, name and sha256 are looked up
 
 Options:
   --config FILE   the model config (default: MODEL_CONFIG_FILE)
   --from S3_URI   all/missing: the models an S3 source has instead of a config (as modeldl scan
                   lists them), e.g. download missing --from s3://bucket/models/ --wait
   --models-root DIR  with --from: where the source's groups go (see modeldl scan)
+  --to DIR        single URL: the folder the file goes in (default: the current folder)
   --wait          stay until these models finish: progress on the terminal, exit 0 only if all completed
   --json          with --wait: JSON lines on stdout
   --force         download even complete files
@@ -65,7 +68,7 @@ function scannedEntry(m: ScannedModel): ModelEntry {
     group: m.group,
     key: m.entryId.slice(m.group.length + 1),
     modelName: m.modelName,
-    s3Uri: m.s3Uri,
+    ...sourceFields(m),
     localPath: m.localPath,
     expectedSize: m.expectedSize,
     aliases: [],
@@ -127,7 +130,7 @@ function toEnqueue(e: ModelEntry): EnqueueEntry {
   return {
     group: e.group,
     modelName: e.modelName,
-    s3Uri: e.s3Uri,
+    ...sourceFields(e),
     localPath: e.localPath,
     expectedSize: e.expectedSize,
     ...(e.sha256 ? { sha256: e.sha256 } : {}),
@@ -147,6 +150,7 @@ export async function downloadCommand(argv: string[], entry: Entrypoints): Promi
       verify: { type: 'boolean' },
       from: { type: 'string' },
       'models-root': { type: 'string' },
+      to: { type: 'string' },
       home: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -160,6 +164,8 @@ export async function downloadCommand(argv: string[], entry: Entrypoints): Promi
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"`)
   if (values.from && values.config) throw new UsageError('--from and --config name two sources: give one')
   if (values.from && models !== undefined) throw new UsageError('--from takes no models argument')
+  const byUrl = mode === 'single' && isUrlArgument(models)
+  if (values.to !== undefined && !byUrl) throw new UsageError('--to is for a single URL download')
   const ctx = await cliContext({
     ...(values.config ? { config: values.config } : {}),
     ...(values.home ? { home: values.home } : {}),
@@ -170,7 +176,9 @@ export async function downloadCommand(argv: string[], entry: Entrypoints): Promi
   try {
     entries = values.from
       ? await entriesFromSource(mode, values.from, ctx)
-      : await entriesFor(mode, models, ctx)
+      : byUrl
+        ? [await urlModel(models, values.to, ctx)]
+        : await entriesFor(mode, models, ctx)
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message)
     if (err instanceof ScanError) {

@@ -5,7 +5,6 @@ import { writeFileAtomic } from '../../core/fs/atomic-write'
 import { GateError, PathGate } from '../../core/gate/path-gate'
 import { ScanError } from '../../core/scan/scan-source'
 import { resolveWorkflowModels } from '../../core/workflow/model-resolver'
-import { printableUrl } from '../../core/workflow/printable-url'
 import { WorkflowError } from '../../core/workflow/workflow-error'
 import { readWorkflowFile, type ReadWorkflow } from '../../core/workflow/workflow-reader'
 import {
@@ -19,6 +18,7 @@ import type { Entrypoints } from '../entrypoints'
 import { shellWord, terminalSafe } from '../format'
 import { connectOrStartDaemon, ownOrConnect } from '../owner-session'
 import { UsageError } from '../usage-error'
+import { lookUpUrlModels } from '../url-model'
 import { workflowNotes, workflowSummary, workflowTable } from '../workflow-table'
 import { waitFor } from '../wait/wait-for'
 import { listingProgress, safeLines, scanWithContext } from './scan'
@@ -99,33 +99,44 @@ export async function workflowCommand(argv: string[], entry: Entrypoints): Promi
   console.error(workflowSummary(models))
 
   if (values['save-config']) await saveConfig(resolve(values['save-config']), models, ctx)
-  const unqueued = models.filter((m) => m.state !== 'installed' && m.state !== 's3')
   if (!values.download) {
     printResolution(resolution, values.json ?? false, file)
     return 0
   }
 
-  const toFetch = models.filter((m) => m.state === 's3')
-  const downloadReport = { queued: toFetch.map((m) => m.localPath!), notQueued: unqueued.map(whyNotQueued) }
+  const byUrl = models.filter((m) => m.state === 'url')
+  const looked = byUrl.length > 0 ? await lookUpUrlModels(byUrl, ctx) : []
+  const toFetch = [
+    ...models.filter((m) => m.state === 's3').map(workflowEnqueueEntry),
+    ...looked.flatMap((l) => (l.ok ? [l.entry] : [])),
+  ]
+  const notQueued = [
+    ...models.filter((m) => m.state === 'not_found').map(whyNotQueued),
+    ...byUrl.flatMap((m, i) => {
+      const l = looked[i]!
+      return l.ok ? [] : [{ name: m.name, reason: l.reason }]
+    }),
+  ]
+  const downloadReport = { queued: toFetch.map((e) => e.localPath), notQueued }
   printResolution(resolution, values.json ?? false, file, downloadReport)
   for (const left of downloadReport.notQueued)
     console.error(terminalSafe(`not queued: ${left.name}: ${left.reason}`))
   if (toFetch.length === 0) {
-    console.error('Nothing to queue from S3.')
-    return unqueued.length === 0 ? 0 : 1
+    console.error('Nothing to queue.')
+    return notQueued.length === 0 ? 0 : 1
   }
   const session = values.wait
     ? await ownOrConnect(ctx, entry.worker)
     : await connectOrStartDaemon(ctx, entry.cli)
   try {
-    const result = await session.api.enqueue({ entries: toFetch.map(workflowEnqueueEntry) })
+    const result = await session.api.enqueue({ entries: toFetch })
     console.error(
       `${result.queued.length} queued, ${result.alreadyComplete.length} already complete, ` +
         `${result.alreadyQueued.length} already queued`,
     )
     if (!values.wait) {
       console.error(`Progress: ${ctx.paths.progressFile}`)
-      return unqueued.length === 0 ? 0 : 1
+      return notQueued.length === 0 ? 0 : 1
     }
     const ids = [...result.queued, ...result.linked, ...result.alreadyQueued, ...result.alreadyComplete]
     const code = await waitFor(session, ids, {
@@ -133,7 +144,7 @@ export async function workflowCommand(argv: string[], entry: Entrypoints): Promi
       // Asked again, the same command finds the models installed or queued and goes on waiting.
       resumeCommand: terminalSafe(['modeldl', 'workflow', ...argv].map(shellWord).join(' ')),
     })
-    return code === 0 && unqueued.length === 0 ? 0 : 1
+    return code === 0 && notQueued.length === 0 ? 0 : 1
   } finally {
     await session.close()
   }
@@ -190,12 +201,6 @@ function printResolution(
 }
 
 function whyNotQueued(m: ResolvedWorkflowModel): { name: string; reason: string } {
-  if (m.state === 'url') {
-    return {
-      name: m.name,
-      reason: `only at ${printableUrl(m.url!)}: URL downloads are not in the engine yet; fetch it by hand for now`,
-    }
-  }
   return {
     name: m.name,
     reason: m.problem ?? 'not installed, not in the S3 source, and no URL in the workflow',

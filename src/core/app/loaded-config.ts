@@ -23,6 +23,7 @@ import type {
   ModelInfo,
 } from '../../shared/api-contract'
 import { MAX_CONFIG_BYTES } from '../../shared/limits'
+import { sourceFields } from '../../shared/service-contract'
 import type { AppSettings } from '../../shared/settings'
 import { localInfo } from './local-info'
 
@@ -51,7 +52,7 @@ export function modelInfo(entry: ModelEntry): ModelInfo {
     entryId: entry.id,
     group: entry.group,
     modelName: entry.modelName,
-    s3Uri: entry.s3Uri,
+    ...sourceFields(entry),
     localPath: entry.localPath,
     expectedSize: entry.expectedSize,
     ...(entry.sha256 ? { sha256: entry.sha256 } : {}),
@@ -63,7 +64,7 @@ export function modelInfo(entry: ModelEntry): ModelInfo {
 export function configSources(models: readonly ModelInfo[]): string[] {
   const keysByBucket = new Map<string, string[]>()
   for (const m of models) {
-    const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(m.s3Uri)
+    const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(m.s3Uri ?? '')
     if (!match) continue
     const [, bucket = '', key = ''] = match
     const keys = keysByBucket.get(bucket) ?? []

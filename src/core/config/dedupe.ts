@@ -1,3 +1,5 @@
+import { sourceOf } from '../../shared/service-contract'
+import { printableUrl } from '../url/printable-url'
 import type { ModelEntry, PlacedModel } from './entry'
 import type { ConfigIssue } from './issues'
 
@@ -44,11 +46,16 @@ export function mergeDuplicates(placed: PlacedModel[]): { entries: ModelEntry[];
   return { entries: kept.map((p) => p.model), issues }
 }
 
+/** A model's source as messages show it: a URL with its credentials masked. */
+function shown(m: ModelEntry): string {
+  return m.url !== undefined ? printableUrl(m.url) : (m.s3Uri ?? '')
+}
+
 function conflictBetween(first: PlacedModel, second: PlacedModel): string | undefined {
   const a = first.model
   const b = second.model
   const differences: string[] = []
-  if (a.s3Uri !== b.s3Uri) differences.push(`a different object (${a.s3Uri} vs ${b.s3Uri})`)
+  if (sourceOf(a) !== sourceOf(b)) differences.push(`a different object (${shown(a)} vs ${shown(b)})`)
   if (a.expectedSize !== b.expectedSize)
     differences.push(`a different size (${a.expectedSize} vs ${b.expectedSize})`)
   if (a.sha256 && b.sha256 && a.sha256 !== b.sha256) differences.push('a different sha256')

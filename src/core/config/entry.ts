@@ -14,8 +14,10 @@ export interface ModelEntry {
   group: string
   key: string
   modelName: string
-  /** Always `s3://bucket/key`. */
-  s3Uri: string
+  /** `s3://bucket/key`, or else `url`: exactly one of the two. */
+  s3Uri?: string
+  /** An https URL (Hugging Face, CivitAI, …) the file is fetched from. */
+  url?: string
   /** Absolute and normalized, inside a models root. */
   localPath: string
   expectedSize: number
@@ -56,8 +58,11 @@ export async function resolveModel(located: LocatedModel, options: ResolvedOptio
     const length = nameTooLong(raw.model[field])
     if (length) problem(field, length)
   }
-  const s3 = resolveS3Path(raw.model.originalS3Path, options.defaultBucket)
-  const s3Length = s3.ok ? s3UriTooLong(s3.value) : undefined
+  const s3 =
+    raw.model.originalS3Path === undefined
+      ? ({ ok: true, value: undefined } as const)
+      : resolveS3Path(raw.model.originalS3Path, options.defaultBucket)
+  const s3Length = s3.ok && s3.value !== undefined ? s3UriTooLong(s3.value) : undefined
   if (!s3.ok) problem('originalS3Path', s3.message)
   else if (s3Length) problem('originalS3Path', s3Length)
 
@@ -88,7 +93,7 @@ export async function resolveModel(located: LocatedModel, options: ResolvedOptio
     group,
     key,
     modelName: raw.model.modelName,
-    s3Uri: s3.value,
+    ...(s3.value !== undefined ? { s3Uri: s3.value } : { url: raw.model.url! }),
     localPath: local.path,
     expectedSize: raw.model.modelSize,
     ...(raw.model.sha256 ? { sha256: raw.model.sha256 } : {}),

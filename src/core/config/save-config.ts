@@ -41,7 +41,7 @@ function plainObject(entries: Iterable<readonly [string, unknown]>): Record<stri
 /** One model as the nested format writes it, field names and order as the old system's configs. */
 export function toConfigEntry(model: ModelInfo, options: SaveConfigOptions): Entry {
   return {
-    originalS3Path: model.s3Uri,
+    ...(model.url !== undefined ? { url: model.url } : { originalS3Path: model.s3Uri }),
     localPath: withNetworkVolumePlaceholder(model.localPath, options.networkVolume),
     modelName: model.modelName,
     modelSize: model.expectedSize,
@@ -61,11 +61,8 @@ export function buildNestedConfig(models: readonly ModelInfo[], options: SaveCon
 /** The flat format: one object per model. Its ids are `directoryGroup/modelName`, so names must differ. */
 export function buildFlatConfig(models: readonly ModelInfo[], options: SaveConfigOptions): Entry[] {
   return uniqueByPath(models).map((model) => {
-    const { originalS3Path, localPath, modelName, modelSize, directoryGroup, ...rest } = toConfigEntry(
-      model,
-      options,
-    )
-    return { directoryGroup, modelName, originalS3Path, localPath, modelSize, ...rest }
+    const { localPath, modelName, modelSize, directoryGroup, ...rest } = toConfigEntry(model, options)
+    return { directoryGroup, modelName, ...rest, localPath, modelSize }
   })
 }
 
@@ -233,14 +230,23 @@ function mergeModels(
  */
 function updateEntry(entry: Entry, model: ModelInfo, options: SaveConfigOptions): Entry {
   const fresh = toConfigEntry(model, options)
-  const sameObject = namesObject(entry['originalS3Path'], model.s3Uri)
+  const sameObject =
+    model.url !== undefined
+      ? entry['url'] === model.url
+      : namesObject(entry['originalS3Path'], model.s3Uri ?? '')
+  const source =
+    model.url !== undefined
+      ? { url: model.url }
+      : { originalS3Path: sameObject ? entry['originalS3Path'] : fresh['originalS3Path'] }
   const next: Entry = {
     ...entry,
-    originalS3Path: sameObject ? entry['originalS3Path'] : fresh['originalS3Path'],
+    ...source,
     modelName: model.modelName,
     modelSize: model.expectedSize,
     directoryGroup: model.group,
   }
+  // One source per entry: the kind the model has now.
+  delete next[model.url !== undefined ? 'originalS3Path' : 'url']
   if (model.symLinkedFrom) next['symLinkedFrom'] = fresh['symLinkedFrom']
   if (model.sha256) next['sha256'] = model.sha256
   // A checksum of another object, or of another size of it, would fail every download.

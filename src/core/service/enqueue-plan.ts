@@ -5,6 +5,8 @@ import { resolve } from 'node:path'
 import {
   ACTIVE_STATUSES,
   SIZE_ONLY,
+  sourceFields,
+  sourceOf,
   type EnqueueEntry,
   type EnqueueResult,
   type ModelRecord,
@@ -32,7 +34,7 @@ export async function planEnqueue(
   }
   const primaryByObject = new Map<string, string>()
   for (const r of records.values()) {
-    if (ACTIVE_STATUSES.includes(r.status) && !r.linkTo) primaryByObject.set(r.s3Uri, r.id)
+    if (ACTIVE_STATUSES.includes(r.status) && !r.linkTo) primaryByObject.set(sourceOf(r), r.id)
   }
   const seen = new Set<string>()
   for (const entry of entries) {
@@ -46,7 +48,7 @@ export async function planEnqueue(
       continue
     }
     const record = newRecord(entry, id, batchId, now)
-    const primary = primaryByObject.get(entry.s3Uri)
+    const primary = primaryByObject.get(sourceOf(entry))
     if (entry.symLinkedFrom) {
       record.linkTo = resolve(entry.symLinkedFrom)
       record.linkReason = 'symLinkedFrom'
@@ -54,7 +56,7 @@ export async function planEnqueue(
       record.linkTo = primary
       record.linkReason = 'same-object'
     } else {
-      primaryByObject.set(entry.s3Uri, id)
+      primaryByObject.set(sourceOf(entry), id)
       if (!options.force && (await localState(id, entry.expectedSize)).kind === 'installed') {
         // Found complete on disk: only its length can be vouched for without reading it all.
         Object.assign(record, {
@@ -78,7 +80,7 @@ function newRecord(entry: EnqueueEntry, id: string, batchId: string, now: string
     id,
     group: entry.group,
     modelName: entry.modelName,
-    s3Uri: entry.s3Uri,
+    ...sourceFields(entry),
     localPath: id,
     expectedSize: entry.expectedSize,
     ...(entry.sha256 ? { sha256: entry.sha256.toLowerCase() } : {}),

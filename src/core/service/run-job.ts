@@ -1,5 +1,5 @@
 // One attempt of one download: the job the worker gets, checked against the gate right before it starts.
-import type { ModelRecord } from '../../shared/service-contract'
+import { sourceFields, type ModelRecord } from '../../shared/service-contract'
 import type { TransferJob, TransferResult } from '../../shared/transfer'
 import { GateError, type PathGate } from '../gate/path-gate'
 import { TransferError, TransferStopped } from '../transfer/errors'
@@ -17,7 +17,7 @@ export interface RunJobDeps {
 export async function runJob(r: Readonly<ModelRecord>, deps: RunJobDeps): Promise<TransferResult> {
   const job: TransferJob = {
     id: r.id,
-    s3Uri: r.s3Uri,
+    ...sourceFields(r),
     localPath: r.localPath,
     expectedSize: r.expectedSize,
     ...(r.sha256 ? { sha256: r.sha256 } : {}),

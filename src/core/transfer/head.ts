@@ -11,7 +11,7 @@ export interface ObjectChecksum {
   algorithm: ChecksumAlgorithm
   /** Lower-case hex of the digest. */
   hex: string
-  source: 's3' | 'etag'
+  source: 's3' | 'etag' | 'server'
 }
 
 export interface ObjectInfo {
@@ -20,6 +20,8 @@ export interface ObjectInfo {
   lastModified: string | null
   /** The strongest full-object checksum S3 gave us, or a plain-MD5 ETag, or null. */
   checksum: ObjectChecksum | null
+  /** False when the server cannot answer byte ranges (an https source that does not say it can). */
+  ranges?: boolean
 }
 
 const ARCHIVED = new Set(['GLACIER', 'DEEP_ARCHIVE'])

@@ -17,8 +17,10 @@ export const ARCHIVE_SUFFIX = '.tar.zst'
  * size and sha256 checked, atomic). Without a sibling it is a plain transfer.
  */
 export async function runModelTransfer(job: TransferJob, ctx: TransferContext): Promise<TransferResult> {
-  // The archive's member is checked against the config's size, so a job without one fetches plainly.
-  if (!job.compressedSibling || job.expectedSize === undefined) return runTransfer(job, ctx)
+  // The archive's member is checked against the config's size, so a job without one fetches plainly;
+  // siblings are an S3 mirror's convention, never looked for beside a URL.
+  if (!job.compressedSibling || job.expectedSize === undefined || job.s3Uri === undefined)
+    return runTransfer(job, ctx)
   const expectedSize = job.expectedSize
   const siblingUri = `${job.s3Uri}${ARCHIVE_SUFFIX}`
   try {

@@ -4,12 +4,10 @@ import type { GetObjectCommandOutput } from '@aws-sdk/client-s3'
 import type { TransferTuning } from '../../shared/transfer'
 import type { BandwidthLimiter } from './bandwidth-limiter'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
-import type { ObjectStore } from './object-store'
+import type { ObjectSource } from './object-source'
 import { FastBody } from './object-wire'
 import { OrderedWriter } from './ordered-writer'
 import { waitBeforeRetry } from './retry'
-import { classifyS3Error } from './s3-errors'
-import type { S3Location } from './s3-uri'
 
 /**
  * Socket reads are gathered into buffers of this size, each written with one syscall at its file
@@ -49,8 +47,7 @@ function giveBatchBuffer(buf: Buffer): void {
 }
 
 export interface RangeFetchContext {
-  store: ObjectStore
-  loc: S3Location
+  source: ObjectSource
   object: string
   etag: string
   size: number
@@ -98,7 +95,7 @@ export async function fetchRange(
       // Every asked-for byte was written before the answer went wrong (bytes beyond the range, a
       // reset after the last one): the range is complete, and the file's checksum still judges it.
       if (cursor.pos >= end) return
-      const e = classifyS3Error(err, ctx.object, `GET bytes=${cursor.pos}-${end - 1}`)
+      const e = ctx.source.classify(err, `GET bytes=${cursor.pos}-${end - 1}`)
       if (!e.retryable) throw e
       if (cursor.pos - before >= PROGRESS_RESETS_FAILURES) failures = 0
       failures++
@@ -207,13 +204,8 @@ async function fetchOnce(
     body = opened?.Body as Readable | undefined
     const out =
       opened ??
-      (await ctx.store.getObject(
-        {
-          bucket: ctx.loc.bucket,
-          key: ctx.loc.key,
-          ifMatch: ctx.etag,
-          ...(whole ? {} : { range: `bytes=${cursor.pos}-${end - 1}` }),
-        },
+      (await ctx.source.get(
+        { etag: ctx.etag, ...(whole ? {} : { range: `bytes=${cursor.pos}-${end - 1}` }) },
         attempt.signal,
       ))
     checkResponse(

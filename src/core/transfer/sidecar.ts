@@ -7,6 +7,8 @@ import { writeFileAtomic } from '../fs/atomic-write'
 /** `<final>.part.json`: what a later run needs to resume `<final>.part` safely. */
 const SidecarSchema = z.object({
   version: z.literal(1),
+  // The source (ObjectSource.identity): an s3:// URI, or an https URL with credentials masked. The
+  // name is from when S3 was the only source; sidecars on disk keep it.
   s3Uri: z.string(),
   etag: z.string(),
   size: z.int().check(z.nonnegative()),

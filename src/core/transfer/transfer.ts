@@ -15,14 +15,15 @@ import { syncDirShared } from '../fs/shared-dir-sync'
 import type { BandwidthLimiter } from './bandwidth-limiter'
 import { ByteRanges } from './byte-ranges'
 import { TransferError, TransferStopped, stopReasonOf, throwIfStopped } from './errors'
-import { headObject, openObject, type ObjectInfo } from './head'
+import type { ObjectInfo } from './head'
 import type { ObjectStore } from './object-store'
+import { jobSource, type ObjectSource } from './object-source'
+import type { HttpSources } from './http-source/http-sources'
 import { ConfinedFolder } from './confined-folder'
 import { checkDestination, checkLocalPathShape, formatBytes, notWritable, prepareFolder } from './preflight'
 import { ProgressMeter } from './progress-meter'
 import { fetchRange } from './range-fetcher'
 import { planRanges } from './range-planner'
-import { formatS3Uri, parseS3Uri, type S3Location } from './s3-uri'
 import { ResumeSaves } from './resume-saves'
 import { SaveSchedule } from './save-schedule'
 import { SequentialHasher } from './sequential-hasher'
@@ -39,6 +40,8 @@ const WRITEBACK_BYTES = 64 * 1024 * 1024
 export interface TransferContext {
   /** S3's objects: GETs and HEADs (see ObjectStore). */
   store: ObjectStore
+  /** https URLs (Hugging Face, CivitAI, any server with ranges); jobs with a `url` need it. */
+  http?: HttpSources
   tuning: TransferTuning
   limiter: BandwidthLimiter
   /** Abort with reason 'paused' (keep `.part`) or 'cancelled' (delete it). */
@@ -67,8 +70,8 @@ export async function runTransfer(asked: TransferJob, ctx: TransferContext): Pro
   const folder = await ConfinedFolder.enter(dirname(asked.localPath), asked.roots)
   const job: TransferJob = { ...asked, localPath: folder.file(basename(asked.localPath)) }
   const meter = new ProgressMeter(job.id, (p) => ctx.onProgress?.(p))
-  const loc = parseS3Uri(job.s3Uri)
-  const object = formatS3Uri(loc)
+  const source = jobSource(job, ctx)
+  const object = source.name
   // The answer of a GET that stood in for the HEAD: its body is the first (and only) range.
   let opened: GetObjectCommandOutput | undefined
   try {
@@ -77,12 +80,12 @@ export async function runTransfer(asked: TransferJob, ctx: TransferContext): Pro
     let info: ObjectInfo
     let leftovers = await findLeftovers(job.localPath)
     if (isOneFreshStream(job, ctx.tuning, leftovers)) {
-      ;({ info, response: opened } = await openObject(ctx.store, loc, ctx.signal, ctx.tuning.maxAttempts))
-    } else info = await headObject(ctx.store, loc, ctx.signal, ctx.tuning.maxAttempts)
+      ;({ info, response: opened } = await source.open(ctx.signal, ctx.tuning.maxAttempts))
+    } else info = await source.head(ctx.signal, ctx.tuning.maxAttempts)
     if (job.expectedSize !== undefined && job.expectedSize !== info.size) {
       throw new TransferError(
         'size_mismatch',
-        `${object} is ${info.size} bytes but the model config expects ${job.expectedSize}: fix modelSize or the S3 path`,
+        `${object} is ${info.size} bytes but the model config expects ${job.expectedSize}: fix modelSize or the ${job.url ? 'URL' : 'S3 path'}`,
       )
     }
     await checkDestination(job.localPath)
@@ -92,7 +95,7 @@ export async function runTransfer(asked: TransferJob, ctx: TransferContext): Pro
       opened = undefined
       try {
         const result = await fetchVerifyCommit(
-          { job, ctx, loc, object, info, meter, started, leftovers, folder },
+          { job, ctx, source, object, info, meter, started, leftovers, folder },
           first,
         )
         return { ...result, localPath: asked.localPath }
@@ -101,7 +104,7 @@ export async function runTransfer(asked: TransferJob, ctx: TransferContext): Pro
         ctx.log?.('warn', `${err.message}; starting ${object} again from zero`)
         await removePartFiles(job.localPath)
         leftovers = NO_LEFTOVERS
-        info = await headObject(ctx.store, loc, ctx.signal, ctx.tuning.maxAttempts)
+        info = await source.head(ctx.signal, ctx.tuning.maxAttempts)
       } finally {
         // Unread if the fetch failed before its first range (free space, the .part file): closed.
         destroyBody(first)
@@ -161,7 +164,7 @@ interface FetchPlan {
   /** Its localPath is in the checked real folder. */
   job: TransferJob
   ctx: TransferContext
-  loc: S3Location
+  source: ObjectSource
   object: string
   info: ObjectInfo
   meter: ProgressMeter
@@ -171,10 +174,11 @@ interface FetchPlan {
 }
 
 async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutput): Promise<TransferResult> {
-  const { job, ctx, loc, object, info, meter, started, leftovers, folder } = plan
+  const { job, ctx, source, object, info, meter, started, leftovers, folder } = plan
   const dir = dirname(job.localPath)
   const part = partPath(job.localPath)
-  const done = await resumableRanges(job, info, leftovers)
+  // A server without byte ranges can only send the whole file: no resume, one stream.
+  const done = info.ranges === false ? new ByteRanges() : await resumableRanges(job, source, info, leftovers)
   const resumed = done.total()
   await prepareFolder(dir, info.size - resumed, ctx.tuning.freeSpaceMarginBytes)
   // mkdir follows links: the folder it made (or found) must be the one that was checked.
@@ -197,7 +201,7 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
       datasync: () => fh.datasync(),
       writeSidecar: async (ranges) => {
         await folder.recheck()
-        await saveSidecar(job.localPath, { s3Uri: job.s3Uri, etag: info.etag, size: info.size, ranges })
+        await saveSidecar(job.localPath, { s3Uri: source.identity, etag: info.etag, size: info.size, ranges })
       },
     },
     resumed > 0,
@@ -221,7 +225,8 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
       void saves.save().finally(() => schedule.settled())
     }
 
-    const ranges = planRanges(info.size, done, ctx.tuning.partSize, ctx.tuning.connectionsPerFile)
+    const streams = info.ranges === false ? 1 : ctx.tuning.connectionsPerFile
+    const ranges = planRanges(info.size, done, ctx.tuning.partSize, streams)
     // Parts written side by side leave holes until they meet: the file gets its size first. One stream
     // from byte 0 grows it as it writes (a resume accepts a .part shorter than the object).
     if (resumed === 0 && ranges.length > 1) await fh.truncate(info.size)
@@ -244,8 +249,7 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
           firstResponse = undefined
           await fetchRange(
             {
-              store: ctx.store,
-              loc,
+              source,
               object,
               etag: info.etag,
               size: info.size,
@@ -299,7 +303,10 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
       const actual = digests.get(e.algorithm)
       if (actual !== e.value) {
         keepPart = false
-        const which = e.source === 'job' ? 'the sha256 in the model config' : `the ${e.algorithm} S3 reports`
+        const which =
+          e.source === 'job'
+            ? 'the sha256 in the model config'
+            : `the ${e.algorithm} ${REPORTED_BY[e.source]}`
         throw new StartOver(
           new TransferError(
             'checksum_mismatch',
@@ -364,7 +371,7 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
       await fh.datasync().catch(() => undefined)
       await fh.close().catch(() => undefined)
       await saveSidecar(job.localPath, {
-        s3Uri: job.s3Uri,
+        s3Uri: source.identity,
         etag: info.etag,
         size: info.size,
         ranges: done.toJSON(),
@@ -380,6 +387,7 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
 /** What an earlier run left in `.part` that is still good for this object (same ETag and size). */
 async function resumableRanges(
   job: TransferJob,
+  source: ObjectSource,
   info: ObjectInfo,
   leftovers: Leftovers,
 ): Promise<ByteRanges> {
@@ -394,7 +402,7 @@ async function resumableRanges(
     partStat?.isFile() &&
     sidecar.etag === info.etag &&
     sidecar.size === info.size &&
-    sidecar.s3Uri === job.s3Uri &&
+    sidecar.s3Uri === source.identity &&
     partStat.size <= info.size
   if (usable && partStat)
     return new ByteRanges(sidecar.ranges.filter(([s, e]) => s < e && e <= partStat.size))
@@ -417,6 +425,13 @@ async function openPart(part: string, resume: boolean): Promise<FileHandle> {
   }
 }
 
+const REPORTED_BY: Record<VerifiedChecksum['source'], string> = {
+  job: 'the model config gives',
+  s3: 'S3 reports',
+  etag: 'the ETag gives',
+  server: 'the server publishes',
+}
+
 interface ExpectedChecksum {
   algorithm: ChecksumAlgorithm
   value: string
@@ -424,15 +439,15 @@ interface ExpectedChecksum {
 }
 
 /**
- * The checksums to verify, cheapest sufficient set: the job's sha256 when given, plus S3's own
+ * The checksums to verify, cheapest sufficient set: the job's sha256 when given, plus S3's own (or the URL's host's)
  * full-object checksum; a plain-MD5 ETag only when nothing stronger is known.
  */
 function expectedChecksums(job: TransferJob, info: ObjectInfo, tuning: TransferTuning): ExpectedChecksum[] {
   const out: ExpectedChecksum[] = []
   if (job.sha256) out.push({ algorithm: 'sha256', value: job.sha256.toLowerCase(), source: 'job' })
   const c = info.checksum
-  if (c && c.source === 's3' && !(c.algorithm === 'sha256' && job.sha256)) {
-    out.push({ algorithm: c.algorithm, value: c.hex, source: 's3' })
+  if (c && c.source !== 'etag' && !(c.algorithm === 'sha256' && job.sha256)) {
+    out.push({ algorithm: c.algorithm, value: c.hex, source: c.source })
   }
   if (out.length === 0 && c?.source === 'etag' && tuning.verifyEtagMd5) {
     out.push({ algorithm: 'md5-etag', value: c.hex, source: 'etag' })

@@ -4,7 +4,7 @@
 import { MAX_NAME_CHARS } from '../../shared/limits'
 import { UNKNOWN_FOLDER, type WorkflowFormat, type WorkflowModel } from '../../shared/workflow'
 import { LOADER_FOLDERS, looksLikeModelFile } from './loader-folders'
-import { printableUrl } from './printable-url'
+import { printableUrl } from '../url/printable-url'
 import { WorkflowError } from './workflow-error'
 
 /** Far above any real workflow (a large template loads a dozen models). */

@@ -18,7 +18,7 @@ const temp = tempDirs()
 const facts = (m: {
   group: string
   modelName: string
-  s3Uri: string
+  s3Uri?: string
   localPath: string
   expectedSize: number
 }) => `${m.group} ${m.modelName} ${m.s3Uri} ${m.localPath} ${m.expectedSize}`
@@ -185,7 +185,7 @@ describe('saveModelConfig', () => {
     expect(Object.keys(merged['loras']!)).toHaveLength(2 + 119)
 
     const parsed = await parseModelConfig(merged, { ...options, defaultBucket: 'models' })
-    const fromListing = parsed.entries.filter((e) => e.s3Uri.startsWith('s3://models/'))
+    const fromListing = parsed.entries.filter((e) => e.s3Uri?.startsWith('s3://models/'))
     expect(fromListing.map(facts).sort()).toEqual(adding.map(facts).sort())
     expect(parsed.entries.find((e) => e.key === 'my_detail')!.extra).toEqual({
       note: 'trained on my photos',

@@ -101,7 +101,7 @@ describe('scanSource (s3rver)', () => {
     for (let i = 1; i < pages.length; i++) {
       expect(pages[i]!.folders).toEqual(expect.arrayContaining(pages[i - 1]!.folders))
     }
-    expect(result.models.some((m) => m.s3Uri.includes('models-old'))).toBe(false)
+    expect(result.models.some((m) => m.s3Uri?.includes('models-old'))).toBe(false)
   })
 
   it('filters by extension (case-insensitive) unless allTypes; a .tar.zst is never its own model beside its object', async () => {

@@ -283,14 +283,14 @@ describe('disk, reveal and clipboard', () => {
 
     it('copies and says what it copied', async () => {
       writeText.mockResolvedValue(undefined)
-      await commands.copyText(vae.s3Uri, 'the S3 path')
+      await commands.copyText(vae.s3Uri!, 'the S3 path')
       expect(writeText).toHaveBeenCalledWith(vae.s3Uri)
       expect(toasts()).toEqual(['info: Copied the S3 path'])
     })
 
     it('says what to do when the browser refuses the clipboard', async () => {
       writeText.mockRejectedValue(new Error('NotAllowedError'))
-      await commands.copyText(vae.s3Uri, 'the S3 path')
+      await commands.copyText(vae.s3Uri!, 'the S3 path')
       expect(toasts()[0]).toMatch(/^error: Could not copy the S3 path: .*details panel/)
     })
   })

@@ -42,7 +42,7 @@ export async function rebuildFromDisk(roots: string[], options: RebuildOptions =
       id: localPath,
       group: basename(dirname(localPath)),
       modelName: basename(localPath),
-      s3Uri: sidecar.s3Uri,
+      ...(sidecar.s3Uri.startsWith('s3://') ? { s3Uri: sidecar.s3Uri } : { url: sidecar.s3Uri }),
       localPath,
       expectedSize: sidecar.size,
       status: 'paused',

@@ -9,11 +9,12 @@ import type {
   SaveConfigResult,
   TestConnectionResult,
 } from '../../../shared/api-contract'
-import type {
-  EnqueueEntry,
-  EnqueueResult,
-  ModelSelector,
-  MovePosition,
+import {
+  sourceFields,
+  type EnqueueEntry,
+  type EnqueueResult,
+  type ModelSelector,
+  type MovePosition,
 } from '../../../shared/service-contract'
 import type { SettingsPatch, SettingsView } from '../../../shared/settings'
 import { errorMessage, formatCount } from '../lib/format'
@@ -37,7 +38,7 @@ export function toModelInfo(m: ModelInfo): ModelInfo {
     entryId: m.entryId,
     group: m.group,
     modelName: m.modelName,
-    s3Uri: m.s3Uri,
+    ...sourceFields(m),
     localPath: m.localPath,
     expectedSize: m.expectedSize,
   }

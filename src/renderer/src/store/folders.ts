@@ -26,7 +26,7 @@ export function countByFolder(uri: string, models: Iterable<ScannedModel>): Map<
   const base = sourcePrefix(uri)
   const counts = new Map<string, number>()
   for (const m of models) {
-    if (!m.s3Uri.startsWith(base)) continue
+    if (m.s3Uri === undefined || !m.s3Uri.startsWith(base)) continue
     const segments = m.s3Uri.slice(base.length).split('/')
     for (let i = 1; i < segments.length; i++) {
       const folder = segments.slice(0, i).join('/')

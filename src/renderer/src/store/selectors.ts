@@ -187,7 +187,7 @@ export function buildListItems({ models, groups, view, statuses, local }: ListIn
     let ids = g.ids.filter((id) => {
       const m = models.get(id)
       if (!m) return false
-      if (folder && !m.s3Uri.startsWith(folder)) return false
+      if (folder && !m.s3Uri?.startsWith(folder)) return false
       if (text && !m.modelName.toLowerCase().includes(text) && !m.localPath.toLowerCase().includes(text)) {
         return false
       }

@@ -1,10 +1,11 @@
 import { REDACTED } from '../service/persist/redact'
 
-// Query parameters that carry credentials in download links (CivitAI's `token`, presigned `X-Amz-*`
-// signatures, generic `api_key`s): shown masked wherever a URL is printed.
+// The one redactor of URLs: workflows, download jobs, records and logs print URLs through it. Query
+// parameters that carry credentials in download links (CivitAI's `token`, presigned `X-Amz-*`
+// signatures, generic `api_key`s) are shown masked.
 const SECRET_PARAM = /token|key|sig|secret|auth|password|credential/i
 
-/** A URL from a workflow as it may be shown: credentials in its user info or query masked. */
+/** A URL as it may be shown: credentials in its user info or query masked. */
 export function printableUrl(url: string): string {
   let parsed: URL
   try {

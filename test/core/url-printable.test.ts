@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { printableUrl } from '../../../src/core/workflow/printable-url'
+import { printableUrl } from '../../src/core/url/printable-url'
 
 describe('printableUrl', () => {
   it('masks credentials in the query and the user info, and keeps the rest', () => {
