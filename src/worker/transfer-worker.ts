@@ -1,8 +1,8 @@
 import { BandwidthLimiter } from '../core/transfer/bandwidth-limiter'
+import { connectionPolicy, type ConnectionPolicy } from '../core/transfer/connection-policy'
 import { TransferError, TransferStopped } from '../core/transfer/errors'
 import { runModelTransfer } from '../core/transfer/model-transfer'
 import { ObjectStore } from '../core/transfer/object-store'
-import { resolveTuning } from '../core/transfer/tuning'
 import type { StopReason, TransferJob, TransferTuning } from '../shared/transfer'
 import type { HostToWorker } from '../shared/worker-protocol'
 import type { WorkerPort } from './port'
@@ -10,11 +10,13 @@ import type { WorkerPort } from './port'
 /**
  * Runs any number of transfers at once for one host. Jobs are keyed by id in a Map, so a cancel or
  * pause reaches the right AbortController; one ObjectStore (its connections, and the S3 client once
- * it is needed) and one bandwidth limiter serve them all.
+ * it is needed), one bandwidth limiter and one connection policy serve them all.
  */
 export class TransferWorker {
   private store: ObjectStore | null = null
   private tuning: TransferTuning | null = null
+  /** Connections across this worker's transfers (one host): measured and budgeted together. */
+  private policy: ConnectionPolicy | null = null
   private readonly limiter = new BandwidthLimiter()
   private readonly jobs = new Map<string, { controller: AbortController; done: Promise<void> }>()
   private shuttingDown = false
@@ -26,7 +28,8 @@ export class TransferWorker {
       case 'configure':
         this.store?.destroy()
         this.store = new ObjectStore(message.s3, message.tuning, { ...process.env, ...message.env })
-        this.tuning = resolveTuning(message.tuning, message.s3, { ...process.env, ...message.env })
+        this.tuning = message.tuning
+        this.policy = connectionPolicy(message.tuning)
         this.limiter.setRate(message.tuning.bandwidthLimitBps)
         return
       case 'start':
@@ -55,7 +58,7 @@ export class TransferWorker {
   }
 
   private start(job: TransferJob): void {
-    if (!this.store || !this.tuning) {
+    if (!this.store || !this.tuning || !this.policy) {
       this.port.send({
         type: 'failed',
         id: job.id,
@@ -70,6 +73,7 @@ export class TransferWorker {
     const done = runModelTransfer(job, {
       store: this.store,
       tuning: this.tuning,
+      policy: this.policy,
       limiter: this.limiter,
       signal: controller.signal,
       onProgress: (progress) => this.port.send({ type: 'progress', progress }),

@@ -38,9 +38,12 @@ export const MEASURE_MS = 250
 export const REPROBE_MS = 8_000
 /** Our thread this busy: more connections would only queue behind it. */
 export const BUSY_LIMIT = 0.9
-/** Failed requests of a level above this share (at least MIN_FAILURES) count as overload. */
-const FAILURE_SHARE = 0.1
-const MIN_FAILURES = 2
+/**
+ * Failed requests of a level above this share (and at least MIN_FAILURES) count as overload; fewer
+ * are the random resets any long link has (2% of connections), which fewer connections would not cure.
+ */
+const FAILURE_SHARE = 0.25
+const MIN_FAILURES = 3
 /** A part is sized to take about this long at the measured per-connection rate. */
 const PART_SECONDS = 1
 
@@ -119,7 +122,7 @@ export class ParallelismController {
     const { minPartSize, maxPartSize } = this.limits
     // One connection at the knee: the rest in one request (a server that pays per request wins).
     if (this.target <= 1 && this.phase === 'settled') return Math.max(remaining, minPartSize)
-    const byRate = this.perConnectionRate * PART_SECONDS
+    const byRate = Math.floor(this.perConnectionRate * PART_SECONDS)
     const grown = Math.min(maxPartSize, Math.max(minPartSize, byRate))
     // The tail: parts small enough that the connections finish together, not one long one last.
     const share = Math.ceil(remaining / (2 * Math.max(1, fileConnections, this.target)))
@@ -136,11 +139,19 @@ export class ParallelismController {
       this.moveTo(Math.max(1, Math.floor(level / 2)), 'settled')
       return
     }
+    // A level with a failure in it measured the retry's wait, not the level: measured again.
+    if (this.failures > 0) {
+      this.restartMeasure()
+      return
+    }
     if (this.phase === 'settled') {
       if (this.settledMs >= this.reprobeAfterMs && busy < BUSY_LIMIT && level < this.limits.maxConnections) {
         this.previous = current
         this.reprobing = true
-        this.moveTo(Math.min(this.limits.maxConnections, level + Math.max(1, Math.floor(level / 4))), 'climbing')
+        this.moveTo(
+          Math.min(this.limits.maxConnections, level + Math.max(1, Math.floor(level / 4))),
+          'climbing',
+        )
       } else this.restartMeasure()
       return
     }

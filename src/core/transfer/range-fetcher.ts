@@ -48,6 +48,20 @@ function giveBatchBuffer(buf: Buffer): void {
   if (spareBatchBuffers.length < MAX_SPARE_BATCH_BUFFERS) spareBatchBuffers.push(buf)
 }
 
+/**
+ * A range a connection is fetching. `end` may be lowered while it runs (another connection takes
+ * the rest, see PartQueue.split): the bytes past it are then left unread and the connection closed.
+ */
+export interface LivePart {
+  start: number
+  end: number
+  /** Bytes of the part received so far (written or about to be), from `start`. */
+  received: number
+}
+
+/** Reading stops here: the part's end was lowered below what the request asked for. */
+class PartCut extends Error {}
+
 export interface RangeFetchContext {
   store: ObjectStore
   loc: S3Location
@@ -64,6 +78,12 @@ export interface RangeFetchContext {
   /** [offset, offset+length) is now in the file. Called in order within a range. */
   onWritten(offset: number, length: number): void
   onRetry?(message: string): void
+  /** A request is about to go out (the adaptive policy counts them). */
+  onRequest?(): void
+  /** An attempt failed with this transient error (it will be retried, or the range gives up). */
+  onAttemptFailed?(err: TransferError): void
+  /** The connection waits before its retry (true), or waits no more (false): it receives nothing meanwhile. */
+  onRetryWait?(waiting: boolean): void
 }
 
 /**
@@ -72,12 +92,11 @@ export interface RangeFetchContext {
  */
 export async function fetchRange(
   ctx: RangeFetchContext,
-  start: number,
-  end: number,
+  part: LivePart,
   /** An answer to a GET of the whole object already under way (see openObject): the first attempt. */
   opened?: GetObjectCommandOutput,
 ): Promise<void> {
-  const cursor = { pos: start }
+  const cursor = { pos: part.start + part.received }
   let failures = 0
   let first = opened
   for (;;) {
@@ -86,8 +105,8 @@ export async function fetchRange(
     const response = first
     first = undefined
     try {
-      await fetchOnce(ctx, cursor, end, response)
-      if (cursor.pos >= end) return
+      await fetchOnce(ctx, cursor, part, response)
+      if (cursor.pos >= part.end) return
       throw new TransferError(
         'network',
         `The connection closed early at byte ${cursor.pos} of ${ctx.object}`,
@@ -96,10 +115,11 @@ export async function fetchRange(
     } catch (err) {
       if (ctx.signal.aborted) throw new TransferStopped(stopReasonOf(ctx.signal))
       // Every asked-for byte was written before the answer went wrong (bytes beyond the range, a
-      // reset after the last one): the range is complete, and the file's checksum still judges it.
-      if (cursor.pos >= end) return
-      const e = classifyS3Error(err, ctx.object, `GET bytes=${cursor.pos}-${end - 1}`)
+      // reset after the last one, a cut): the range is complete, and the file's checksum judges it.
+      if (cursor.pos >= part.end) return
+      const e = classifyS3Error(err, ctx.object, `GET bytes=${cursor.pos}-${part.end - 1}`)
       if (!e.retryable) throw e
+      ctx.onAttemptFailed?.(e)
       if (cursor.pos - before >= PROGRESS_RESETS_FAILURES) failures = 0
       failures++
       if (failures >= ctx.tuning.maxAttempts) {
@@ -108,7 +128,14 @@ export async function fetchRange(
         })
       }
       ctx.onRetry?.(`${e.message}; retrying (attempt ${failures + 1})`)
-      await waitBeforeRetry(failures, ctx.signal)
+      ctx.onRetryWait?.(true)
+      try {
+        await waitBeforeRetry(failures, ctx.signal)
+      } finally {
+        ctx.onRetryWait?.(false)
+      }
+      // Bytes received but never written (a failed flush) are fetched again.
+      part.received = cursor.pos - part.start
     }
   }
 }
@@ -116,9 +143,11 @@ export async function fetchRange(
 async function fetchOnce(
   ctx: RangeFetchContext,
   cursor: { pos: number },
-  end: number,
+  part: LivePart,
   opened: GetObjectCommandOutput | undefined,
 ): Promise<void> {
+  // What this request asks for; the part's end may be lowered while it runs (a cut).
+  const end = part.end
   const whole = cursor.pos === 0 && end === ctx.size
   const attempt = new AbortController()
   const onOuterAbort = (): void => attempt.abort(ctx.signal.reason)
@@ -172,6 +201,14 @@ async function fetchOnce(
       trusted = false
       throw new TransferError('server_error', `The server sent more bytes than asked for ${ctx.object}`, true)
     }
+    const cutAt = part.end
+    if (received >= cutAt) throw new PartCut()
+    if (received + piece.length > cutAt) {
+      // Another connection took the rest: keep what belongs to this part, then stop reading.
+      const waits = onPiece(piece.subarray(0, cutAt - received))
+      if (waits) void waits.catch(() => undefined)
+      throw new PartCut()
+    }
     ctx.onData(received, piece)
     let waits: Promise<unknown>[] | undefined
     for (let at = 0; at < piece.length;) {
@@ -186,6 +223,7 @@ async function fetchOnce(
       if (batchFill === batch.length) (waits ??= []).push(flush()!)
     }
     received += piece.length
+    part.received = received - part.start
     // Under a bandwidth limit, an eighth of a second's worth is written at once (the first read of
     // an answer may be a large one), so the bar moves several times a second.
     const limitedBatch = ctx.limiter.rate > 0 ? Math.max(64 * 1024, ctx.limiter.rate / 8) : WRITE_BATCH_BYTES
@@ -205,6 +243,7 @@ async function fetchOnce(
   try {
     // The body comes first in the finally below's care, so an opened answer is never left unread.
     body = opened?.Body as Readable | undefined
+    if (!opened) ctx.onRequest?.()
     const out =
       opened ??
       (await ctx.store.getObject(
