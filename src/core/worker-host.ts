@@ -52,9 +52,9 @@ export function wrapChild(child: ChildProcess): WorkerProcess {
 }
 
 const PASSED_ENV =
-  /^(AWS_[A-Z0-9_]+|HOME|USERPROFILE|PATH|TMPDIR|TEMP|TMP|SystemRoot|LANG|NODE_EXTRA_CA_CERTS|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/
+  /^(AWS_[A-Z0-9_]+|MODELDL_HTTP|HOME|USERPROFILE|PATH|TMPDIR|TEMP|TMP|SystemRoot|LANG|NODE_EXTRA_CA_CERTS|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/
 
-/** Only what a transfer needs: the AWS chain's variables, home (for ~/.aws), temp and proxy settings. */
+/** Only what a transfer needs: the AWS chain's variables, the HTTP client switch, home (for ~/.aws), temp and proxy settings. */
 export function workerEnv(env: Record<string, string | undefined> = process.env): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(env)) if (v !== undefined && PASSED_ENV.test(k)) out[k] = v
