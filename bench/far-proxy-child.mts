@@ -1,5 +1,5 @@
 // The far-store tier's server: the project's fault proxy (test/support/fault-proxy.ts) in front of
-// s3rver, in its own process, with the link a distant store gives: each GET capped at a rate, each
+// the benchmark's nginx, in its own process, with the link a distant store gives: each GET capped at a rate, each
 // request held a while, optionally a share of connections reset. Run by bench/lib/far-store.mjs
 // with `node --import tsx`.
 //

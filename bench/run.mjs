@@ -40,7 +40,7 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench -- [options]
     .join(', ')},
                    sweep (ours get with fixed connections × part size: ${SWEEP.length} clients), or all
                    [${DEFAULT_CLIENTS.join(',')}]
-  --servers LIST   s3rver, nginx, far, far-resets (s3rver behind the fault proxy: ${FAR_TIERS.far.note};
+  --servers LIST   s3rver, nginx, far, far-resets (nginx behind the fault proxy: ${FAR_TIERS.far.note};
                    far-resets: also 2% of connections reset; single files up to 1 GiB only)
                    [s3rver,nginx,far,far-resets]
   --dir DIR        work dir: data set, server stores, downloads, results [<repo>/.bench]
@@ -419,23 +419,25 @@ async function main() {
 
   const servers = []
   const farNames = opts.servers.filter((name) => FAR_TIERS[name])
-  if (opts.servers.includes('s3rver') || farNames.length > 0) {
+  if (opts.servers.includes('s3rver')) {
     const dir = layoutS3rver(workDir, opts.cases, manifest)
     const s = await startS3rver(dir, path.join(logDir, 's3rver.log'))
     cleanup.servers.push(s)
-    if (opts.servers.includes('s3rver')) servers.push(s)
+    servers.push(s)
+  }
+  if (opts.servers.includes('nginx') || farNames.length > 0) {
+    const listingDir = writeListings(workDir, opts.cases, manifest)
+    const s = await startNginx({ workDir, dataRoot: dataRoot(workDir), listingDir, md5ByKey })
+    cleanup.servers.push(s)
+    if (opts.servers.includes('nginx')) servers.push(s)
+    // The far tiers sit in front of nginx: a server that costs next to no CPU, so that on these two
+    // cores the tier measures the link (per-connection cap, per-request delay), not s3rver.
     if (farNames.length > 0) ensureFarHost()
     for (const name of farNames) {
       const far = await startFarStore(name, s, path.join(logDir, `${name}.log`))
       cleanup.servers.unshift(far)
       servers.push(far)
     }
-  }
-  if (opts.servers.includes('nginx')) {
-    const listingDir = writeListings(workDir, opts.cases, manifest)
-    const s = await startNginx({ workDir, dataRoot: dataRoot(workDir), listingDir, md5ByKey })
-    cleanup.servers.push(s)
-    servers.push(s)
   }
   for (const s of servers) {
     console.log(`bench: ${s.name} on ${s.endpoint} (pid ${s.pid})`)

@@ -1,4 +1,4 @@
-// The far-store tier: s3rver behind the project's fault proxy (bench/far-proxy-child.mts), which
+// The far-store tier: nginx (see run.mjs) behind the project's fault proxy (bench/far-proxy-child.mts), which
 // caps each GET at 25 MB/s and holds each request 30 ms, as a distant store does; the "-resets"
 // variant also resets 2% of the connections. The clients reach it by a host name that is not
 // loopback (FAR_HOST, an /etc/hosts alias of 127.0.0.1), so nothing can tell it is on this machine.
@@ -31,7 +31,7 @@ export function ensureFarHost() {
   }
 }
 
-/** Starts one far tier in front of `upstream` (a started s3rver); same shape as the other servers. */
+/** Starts one far tier in front of `upstream` (a started server); same shape as the other servers. */
 export async function startFarStore(name, upstream, logFile) {
   const tier = FAR_TIERS[name]
   const log = fs.openSync(logFile, 'a')
@@ -69,7 +69,7 @@ export async function startFarStore(name, upstream, logFile) {
     note: tier.note,
     endpoint: `http://${FAR_HOST}:${first.port}`,
     pid: child.pid,
-    // The store's CPU: the proxy and the s3rver behind it.
+    // The store's CPU: the proxy and the server behind it.
     cpuSeconds: () => cpu() + upstream.cpuSeconds(),
     /** GETs since the last call: the most at once (connections used), how many, how many reset. */
     stats: () =>

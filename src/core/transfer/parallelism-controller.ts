@@ -31,11 +31,16 @@ export interface ThroughputSample {
 }
 
 /** Time a new level runs before its throughput counts: connections opening, first bytes. */
-export const SETTLE_MS = 200
+export const SETTLE_MS = 150
 /** Time a level is measured for before the next decision. */
-export const MEASURE_MS = 250
-/** Time at the knee before one cautious step up is tried again (conditions change). */
-export const REPROBE_MS = 8_000
+export const MEASURE_MS = 200
+/**
+ * Time at the knee before a step up is tried again: conditions change, and on a busy machine one
+ * noisy measurement can stop a climb early. Each step that does not pay doubles the wait, up to
+ * MAX_REPROBE_MS; one that pays starts it over.
+ */
+export const REPROBE_MS = 3_000
+const MAX_REPROBE_MS = 24_000
 /** Our thread this busy: more connections would only queue behind it. */
 export const BUSY_LIMIT = 0.9
 /**
@@ -44,6 +49,8 @@ export const BUSY_LIMIT = 0.9
  */
 const FAILURE_SHARE = 0.25
 const MIN_FAILURES = 3
+/** A step that delivered at least this share of its promise (4 × the connections, 4 × the rate). */
+const NEAR_LINEAR = 0.8
 /** A part is sized to take about this long at the measured per-connection rate. */
 const PART_SECONDS = 1
 
@@ -70,6 +77,8 @@ export class ParallelismController {
   private reprobeAfterMs = REPROBE_MS
   /** The climb under way is a step up from the knee, not the first climb. */
   private reprobing = false
+  /** The least level known not to pay over a lower one, while climbing: steps stay below it. */
+  private ceiling = Infinity
   private requests = 0
   private failures = 0
 
@@ -97,7 +106,7 @@ export class ParallelismController {
   /** The server said slow down (503 SlowDown, throttling): half as many at once, and stay there. */
   throttled(): void {
     this.moveTo(Math.max(1, Math.floor(this.target / 2)), 'settled')
-    this.reprobeAfterMs = REPROBE_MS * 2
+    this.reprobeAfterMs = MAX_REPROBE_MS
   }
 
   /** A request failed for another transient reason (reset, stall, 5xx). */
@@ -149,33 +158,49 @@ export class ParallelismController {
         this.previous = current
         this.reprobing = true
         this.moveTo(
-          Math.min(this.limits.maxConnections, level + Math.max(1, Math.floor(level / 4))),
+          Math.min(this.limits.maxConnections, level + Math.max(1, Math.floor(level / 2))),
           'climbing',
         )
       } else this.restartMeasure()
       return
     }
     const prev = this.previous
-    // Doubling should nearly double the rate; a third of the expected gain is the least that pays.
-    if (prev && rate < prev.rate * (1 + (level / prev.connections - 1) / 3)) {
-      const back = rate > prev.rate * 1.1 ? level : prev.connections
+    const factor = prev ? level / prev.connections : 0
+    // Doubling should nearly double the rate; a quarter of the expected gain is the least that pays.
+    if (prev && rate < prev.rate * (1 + (factor - 1) / 4)) {
+      this.ceiling = level
+      // A long step that did not pay: the level halfway is tried before settling.
+      const halfway = Math.round(prev.connections * Math.sqrt(factor))
+      if (factor >= 4 && halfway > prev.connections && halfway < level) {
+        this.moveTo(halfway, 'climbing')
+        return
+      }
+      // Not slower: the extra connections stay (on a far link they cost little); slower: taken back.
+      const back = rate > prev.rate * 1.03 ? level : prev.connections
       // A step up from the knee that did not pay: the next try waits twice as long.
-      if (this.reprobing && back === prev.connections) this.reprobeAfterMs *= 2
+      if (this.reprobing) this.reprobeAfterMs = Math.min(MAX_REPROBE_MS, this.reprobeAfterMs * 2)
       this.moveTo(back, 'settled')
       return
     }
-    if (busy >= BUSY_LIMIT || level >= this.limits.maxConnections) {
+    if (this.reprobing) this.reprobeAfterMs = REPROBE_MS
+    // The first step, and after a step that delivered nearly all it promised: four times as many.
+    const nearLinear = !prev || rate >= prev.rate * (1 + NEAR_LINEAR * (factor - 1))
+    let next = Math.min(this.limits.maxConnections, level * (nearLinear ? 4 : 2))
+    // Below a level already found not to pay: halfway to it at most.
+    if (next >= this.ceiling) next = Math.floor((level + this.ceiling) / 2)
+    if (busy >= BUSY_LIMIT || next <= level) {
       this.moveTo(level, 'settled')
       return
     }
     this.previous = current
-    this.moveTo(Math.min(this.limits.maxConnections, level * 2), 'climbing')
+    this.moveTo(next, 'climbing')
   }
 
   private moveTo(connections: number, phase: ControllerPhase): void {
     if (phase === 'settled') {
       this.settledMs = 0
       this.reprobing = false
+      this.ceiling = Infinity
     }
     this.phase = phase
     this.target = connections

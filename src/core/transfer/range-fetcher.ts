@@ -8,6 +8,7 @@ import type { ObjectStore } from './object-store'
 import { FastBody } from './object-wire'
 import { OrderedWriter } from './ordered-writer'
 import { waitBeforeRetry } from './retry'
+import { checkResponse } from './range-response'
 import { classifyS3Error } from './s3-errors'
 import type { S3Location } from './s3-uri'
 
@@ -302,47 +303,6 @@ async function fetchOnce(
     body?.destroy()
     // A batch never handed to a write can serve the next one.
     if (batch !== null) giveBatchBuffer(batch)
-  }
-}
-
-function checkResponse(
-  ctx: RangeFetchContext,
-  status: number | undefined,
-  contentRange: string | undefined,
-  contentLength: number | undefined,
-  start: number,
-  end: number,
-  whole: boolean,
-): void {
-  if (whole) {
-    if (status !== 200 && status !== 206) {
-      throw new TransferError('server_error', `Unexpected status ${status} for ${ctx.object}`, true)
-    }
-    if (contentLength !== undefined && contentLength !== ctx.size) {
-      throw new TransferError(
-        'object_changed',
-        `${ctx.object} is now ${contentLength} bytes, not ${ctx.size}`,
-      )
-    }
-    return
-  }
-  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange ?? '')
-  if (status !== 206 || !m) {
-    throw new TransferError(
-      'server_error',
-      `The server ignored the byte range for ${ctx.object} (status ${status}, Content-Range "${contentRange ?? ''}")`,
-      true,
-    )
-  }
-  if (Number(m[1]) !== start || Number(m[2]) > end - 1) {
-    throw new TransferError(
-      'server_error',
-      `The server answered bytes ${m[1]}-${m[2]} when asked for ${start}-${end - 1} of ${ctx.object}`,
-      true,
-    )
-  }
-  if (m[3] !== '*' && Number(m[3]) !== ctx.size) {
-    throw new TransferError('object_changed', `${ctx.object} is now ${m[3]} bytes, not ${ctx.size}`)
   }
 }
 
