@@ -16,8 +16,8 @@ type Env = Record<string, string | undefined>
  * only its chain can find (profiles, SSO, roles), an answer that needs its redirects or its error
  * handling.
  *
- * Why: loading the SDK was most of a worker's start (fork to 'ready' ~85 ms, ~40 ms of it the SDK's
- * modules), and the first GET through its middleware took another ~20 ms. A `modeldl get` from a
+ * Why: loading the SDK is most of a worker's start, and the first GET through its middleware adds
+ * more (docs/benchmarks.md, "Measurements behind the engine's choices"). A `modeldl get` from a
  * custom endpoint with keys in the settings or the environment (MinIO, R2, B2, s3rver) now sends its
  * first GETs without waiting for either.
  */

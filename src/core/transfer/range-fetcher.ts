@@ -16,13 +16,10 @@ import type { S3Location } from './s3-uri'
  * Socket reads are gathered into buffers of this size, each written with one syscall at its file
  * offset. The buffers are reused (see takeBatchBuffer): the bytes are copied once from the
  * connection's read buffer, which costs less than a fresh allocation per socket read did.
- * Not larger: a write of 1 MiB makes the kernel put it in a large page-cache folio, and on this VM
- * (virtio-balloon hands free memory back to the host) fresh large folios cost ~3 CPU-s per GiB to
- * fill, against 0.3 for writes of 128-512 KiB (measured writing 1 GiB into a cold page cache).
- * Later measured: what a write size costs there depends on what was freed before it. After a
- * writer of 32 KiB blocks (rclone), writes of 128 KiB and more pay ~2 system-s per GiB (dd bs=256k
- * 2.9 s, 0.45 s after itself), and 64 KiB batches did not avoid it for us (3.2 s, and 2.9 s after
- * ourselves, for four times the writes), so 256 KiB stays.
+ * Not larger: a write of 1 MiB makes the kernel put it in a large page-cache folio, which on a VM
+ * whose balloon hands free memory back to the host costs far more to fill; smaller batches did not
+ * avoid that cost and made more writes (docs/benchmarks.md, "Measurements behind the engine's
+ * choices").
  */
 const WRITE_BATCH_BYTES = 256 * 1024
 /** Spare batch buffers kept for the next writes: enough for a few connections' writes in flight. */

@@ -431,15 +431,14 @@ function expectedChecksums(job: TransferJob, info: ObjectInfo, tuning: TransferT
 
 /**
  * Objects up to this size are hashed on this thread from the bytes as they arrive: below it, hashing
- * costs about what the messages to a hashing thread would (an estimate; MD5 of 1 MiB is 1.3 ms). Above
- * it, the shared hashing threads take the work off this thread (200 files of 1 MiB from s3rver,
- * verifying MD5: 1.64 -> 1.54 s; no less CPU, but on two cores shared with s3rver that is all there is).
+ * costs about what the messages to a hashing thread would. Above it, the shared hashing threads take
+ * the work off this thread: no less CPU, but a second core's worth of it (docs/benchmarks.md).
  */
 const INLINE_HASH_MAX_BYTES = 256 * 1024
 
 /**
- * An object this large waits for a hashing thread to start if none is up: its hash (MD5 of 32 MiB,
- * ~60 ms) costs about what a thread's start does. A smaller one is hashed here meanwhile.
+ * An object this large waits for a hashing thread to start if none is up: its hash costs about what
+ * a thread's start does. A smaller one is hashed here meanwhile.
  */
 const THREAD_START_PAYS_BYTES = 32 * 1024 * 1024
 
@@ -448,7 +447,7 @@ const THREAD_START_PAYS_BYTES = 32 * 1024 * 1024
  * common case: MD5 ETag, SHA-256, CRC32), beside the socket reads and file writes; CRC32C and
  * CRC64NVME come from the SDK's JavaScript and stay on this thread. While no thread is up, small
  * objects do not wait for one to start: they hash here, and a thread starts for the files after them
- * (one 1 MiB file verified: ~0.06 s less; the first of a batch no longer waits).
+ * (the first of a batch no longer waits).
  */
 function makeHasher(
   algorithms: ChecksumAlgorithm[],
