@@ -135,8 +135,8 @@ describe('ParallelismController', () => {
     const c = new ParallelismController(LIMITS)
     expect(c.partSize(1024 * MiB, 1)).toBe(8 * MiB)
     drive(c, 4 * LEVEL_MS, (n) => 25 * Math.min(n, 16))
-    // 25 MB/s per connection: a part of about a second.
-    expect(c.partSize(4096 * MiB, 16)).toBe(25e6)
+    // 25 MB/s per connection: a part of about two seconds.
+    expect(c.partSize(4096 * MiB, 16)).toBe(50e6)
     // The last 100 MiB over 16 connections: parts no larger than half a share each.
     expect(c.partSize(100 * MiB, 16)).toBe(8 * MiB)
     const fast = new ParallelismController(LIMITS)

@@ -51,8 +51,12 @@ const FAILURE_SHARE = 0.25
 const MIN_FAILURES = 3
 /** A step that delivered at least this share of its promise (4 × the connections, 4 × the rate). */
 const NEAR_LINEAR = 0.8
-/** A part is sized to take about this long at the measured per-connection rate. */
-const PART_SECONDS = 1
+/**
+ * A part is sized to take about this long at the measured per-connection rate: long enough that a
+ * request's round trip is a small share of it (the far-tier sweep in docs/benchmarks.md: larger parts
+ * won at every connection count), short enough that a stalled one is noticed and retried soon.
+ */
+const PART_SECONDS = 2
 
 interface Level {
   connections: number

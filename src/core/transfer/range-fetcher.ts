@@ -30,8 +30,11 @@ const MAX_SPARE_BATCH_BUFFERS = 64
  * fast one fills WRITE_BATCH_BYTES first and never gets here.
  */
 const WRITE_BATCH_MAX_AGE_MS = 250
-/** Writes queued per connection before reading waits (2 MiB). */
-const WRITES_IN_FLIGHT = 8
+/**
+ * Writes queued per connection before reading waits (1 MiB): with automatic connections a host may
+ * run 16, and what they hold while the disk is slow is most of a worker's memory.
+ */
+const WRITES_IN_FLIGHT = 4
 /** An attempt that moved at least this far counts as progress, so the failure count starts over. */
 const PROGRESS_RESETS_FAILURES = 1024 * 1024
 const WATCHDOG_TICK_MS = 500
