@@ -36,7 +36,7 @@ describe('ParallelismController', () => {
   it('multiplies connections while a far store rewards them, up to the host budget', () => {
     const c = new ParallelismController(LIMITS)
     // 25 MB/s per connection, as a long link gives; the store serves 16 at full speed.
-    const levels = drive(c, 8 * LEVEL_MS, (n) => 25 * Math.min(n, 16))
+    const levels = drive(c, 5 * LEVEL_MS, (n) => 25 * Math.min(n, 16))
     // Four times as many while each step delivers nearly all it promised; 32 does not pay.
     expect(levels).toEqual([1, 4, 16, 32, 16])
     expect(c.connections).toBe(16)
@@ -46,7 +46,7 @@ describe('ParallelismController', () => {
   it('stops at the knee: the step that no longer pays is taken back', () => {
     const c = new ParallelismController(LIMITS)
     // Flat beyond 6 connections: 16 does not beat 4 by enough, so 8 is tried; 12 does not beat 8.
-    const levels = drive(c, 8 * LEVEL_MS, (n) => 25 * Math.min(n, 6))
+    const levels = drive(c, 6 * LEVEL_MS, (n) => 25 * Math.min(n, 6))
     expect(levels).toEqual([1, 4, 16, 8, 12, 8])
     expect(c.connections).toBe(8)
     expect(c.state).toBe('settled')
@@ -64,7 +64,7 @@ describe('ParallelismController', () => {
   it('finds one stream on a CPU-bound machine, and then fetches the rest in one part', () => {
     const c = new ParallelismController(LIMITS)
     // A server on this machine: a second stream costs CPU and delivers a little less.
-    const levels = drive(c, 6 * LEVEL_MS, (n) => (n === 1 ? 400 : 380))
+    const levels = drive(c, 5 * LEVEL_MS, (n) => (n === 1 ? 400 : 380))
     expect(levels).toEqual([1, 4, 2, 1])
     expect(c.state).toBe('settled')
     expect(c.partSize(900 * MiB, 1)).toBe(900 * MiB)
@@ -124,7 +124,7 @@ describe('ParallelismController', () => {
 
   it('tries one step up again after a while at the knee, and keeps it when the link got better', () => {
     const c = new ParallelismController(LIMITS)
-    drive(c, 6 * LEVEL_MS, (n) => 25 * Math.min(n, 3))
+    drive(c, 4 * LEVEL_MS, (n) => 25 * Math.min(n, 3))
     expect(c.connections).toBe(4)
     // The link now serves more connections: the next step up pays.
     drive(c, REPROBE_MS + 6 * LEVEL_MS, (n) => 25 * n)

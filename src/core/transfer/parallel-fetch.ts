@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3'
 import type { ConnectionPolicy } from './connection-policy'
 import { PartQueue, partLeft } from './part-queue'
@@ -28,6 +29,9 @@ export async function fetchParts(plan: PartsPlan): Promise<void> {
   const queue = new PartQueue(plan.gaps)
   const live = new Set<LivePart>()
   const fetching = new AbortController()
+  // Every connection's attempt listens to it (and removes its listeners when done): with a dozen
+  // connections Node's leak warning (more than 10) would be printed for nothing.
+  setMaxListeners(0, fetching.signal)
   const relayStop = (): void => fetching.abort(plan.signal.reason)
   plan.signal.addEventListener('abort', relayStop, { once: true })
   let active = 0

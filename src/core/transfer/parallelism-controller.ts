@@ -39,8 +39,8 @@ export const MEASURE_MS = 200
  * noisy measurement can stop a climb early. Each step that does not pay doubles the wait, up to
  * MAX_REPROBE_MS; one that pays starts it over.
  */
-export const REPROBE_MS = 3_000
-const MAX_REPROBE_MS = 24_000
+export const REPROBE_MS = 1_000
+const MAX_REPROBE_MS = 16_000
 /** Our thread this busy: more connections would only queue behind it. */
 export const BUSY_LIMIT = 0.9
 /**
