@@ -18,7 +18,8 @@ import {
   sourcePath,
   writeListings,
 } from './lib/data.mjs'
-import { CLIENTS, DEFAULT_CLIENTS, TIME_BIN, TOOLS, clientEnv } from './lib/clients.mjs'
+import { CLIENTS, DEFAULT_CLIENTS, SWEEP, TIME_BIN, TOOLS, clientEnv } from './lib/clients.mjs'
+import { FAR_TIERS, ensureFarHost, startFarStore } from './lib/far-store.mjs'
 import { head, startNginx, startS3rver } from './lib/servers.mjs'
 import { verifyOutputs } from './lib/verify.mjs'
 import { pausePageReporting } from './lib/page-reporting.mjs'
@@ -34,9 +35,14 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench -- [options]
   --order MODE     grouped: each client's runs back to back, after its warm-up runs; rotate: one
                    run of every client per round, the order rotated round by round   [grouped]
   --warmup N       untimed runs of a client before its timed ones (grouped order)   [1]
-  --only LIST      clients: ${CLIENTS.map((c) => c.id).join(', ')}, or all
+  --only LIST      clients: ${CLIENTS.filter((c) => !SWEEP.includes(c))
+    .map((c) => c.id)
+    .join(', ')},
+                   sweep (ours get with fixed connections × part size: ${SWEEP.length} clients), or all
                    [${DEFAULT_CLIENTS.join(',')}]
-  --servers LIST   s3rver, nginx                                         [s3rver,nginx]
+  --servers LIST   s3rver, nginx, far, far-resets (nginx behind the fault proxy: ${FAR_TIERS.far.note};
+                   far-resets: also 2% of connections reset; single files up to 1 GiB only)
+                   [s3rver,nginx,far,far-resets]
   --dir DIR        work dir: data set, server stores, downloads, results [<repo>/.bench]
   --verify MODE    check of each download beyond its size: first (full sha256 on a client's first
                    run of a case, sampled bytes after), full (sha256 every run), sample   [first]
@@ -66,7 +72,7 @@ function parseOptions() {
         order: { type: 'string', default: 'grouped' },
         warmup: { type: 'string', default: '1' },
         only: { type: 'string' },
-        servers: { type: 'string', default: 's3rver,nginx' },
+        servers: { type: 'string', default: 's3rver,nginx,far,far-resets' },
         dir: { type: 'string', default: path.join(repoDir, '.bench') },
         verify: { type: 'string', default: 'first' },
         fsync: { type: 'boolean', default: false },
@@ -99,12 +105,15 @@ function parseOptions() {
   }
   let clientIds = v.only ? list(v.only) : DEFAULT_CLIENTS
   if (clientIds.includes('all')) clientIds = CLIENTS.map((c) => c.id)
+  if (clientIds.includes('sweep'))
+    clientIds = [...clientIds.filter((id) => id !== 'sweep'), ...SWEEP.map((c) => c.id)]
   for (const id of clientIds)
     if (!CLIENTS.some((c) => c.id === id))
       fail(`unknown client "${id}"; use ${CLIENTS.map((c) => c.id).join(', ')}`)
   const servers = list(v.servers)
   for (const s of servers)
-    if (!['s3rver', 'nginx'].includes(s)) fail(`unknown server "${s}"; use s3rver, nginx`)
+    if (!['s3rver', 'nginx', ...Object.keys(FAR_TIERS)].includes(s))
+      fail(`unknown server "${s}"; use s3rver, nginx, ${Object.keys(FAR_TIERS).join(', ')}`)
   const runs = Number(v.runs)
   if (!Number.isInteger(runs) || runs < 1) fail('--runs must be a positive integer')
   if (!['grouped', 'rotate'].includes(v.order)) fail('--order must be grouped or rotate')
@@ -409,17 +418,26 @@ async function main() {
   )
 
   const servers = []
+  const farNames = opts.servers.filter((name) => FAR_TIERS[name])
   if (opts.servers.includes('s3rver')) {
     const dir = layoutS3rver(workDir, opts.cases, manifest)
     const s = await startS3rver(dir, path.join(logDir, 's3rver.log'))
     cleanup.servers.push(s)
     servers.push(s)
   }
-  if (opts.servers.includes('nginx')) {
+  if (opts.servers.includes('nginx') || farNames.length > 0) {
     const listingDir = writeListings(workDir, opts.cases, manifest)
     const s = await startNginx({ workDir, dataRoot: dataRoot(workDir), listingDir, md5ByKey })
     cleanup.servers.push(s)
-    servers.push(s)
+    if (opts.servers.includes('nginx')) servers.push(s)
+    // The far tiers sit in front of nginx: a server that costs next to no CPU, so that on these two
+    // cores the tier measures the link (per-connection cap, per-request delay), not s3rver.
+    if (farNames.length > 0) ensureFarHost()
+    for (const name of farNames) {
+      const far = await startFarStore(name, s, path.join(logDir, `${name}.log`))
+      cleanup.servers.unshift(far)
+      servers.push(far)
+    }
   }
   for (const s of servers) {
     console.log(`bench: ${s.name} on ${s.endpoint} (pid ${s.pid})`)
@@ -465,6 +483,12 @@ async function main() {
     const bytes = caseBytes(c)
     const sources = c.files.map((f) => sourcePath(workDir, f.key))
     for (const server of servers) {
+      // A distant store's tier is for one file of at most 1 GiB: 4 GiB at 25 MB/s per connection
+      // would be minutes of curl, and many small files measure requests, not the link.
+      if (server.stats && (c.kind !== 'single' || bytes > 1024 ** 3)) {
+        console.log(`bench: ${c.label} is not run on ${server.name} (single files up to 1 GiB only)`)
+        continue
+      }
       const runsBy = Object.fromEntries(runnable.map((cl) => [cl.id, []]))
       // What is deleted right before the next timed command (see makeCushion). Grouped runs have
       // warm-ups for that.
@@ -479,13 +503,16 @@ async function main() {
       }
       const steps = schedule(runnable, opts, shift++)
       for (const { client, run, warmup } of steps) {
-        const env = clientEnv(server, tmpDir)
         const destDir = path.join(destRoot, client.id)
         if (!toFree.includes(destDir)) fs.rmSync(destDir, { recursive: true, force: true })
-        const { argv, outs } = client.build(c, server, destDir, {
+        const built = client.build(c, server, destDir, {
           oursCli: opts.oursCli ?? path.join(repoDir, 'bin', 'modeldl.js'),
+          oursBin: opts.oursCli ?? path.join(repoDir, 'bin', 'modeldl.js'),
           oursQuiet,
         })
+        if (built.skip) continue
+        const { argv, outs } = built
+        const env = { ...clientEnv(server, tmpDir), ...built.env }
         const timed = opts.fsync
           ? [
               '/bin/sh',
@@ -503,6 +530,7 @@ async function main() {
         if (opts.printCommands) console.log(`  $ ${summarizeArgv(timed)}`)
         const tag = `${c.id}-${server.name}-${client.id}-${warmup ? 'warmup' : 'run'}${run}`
         const logFile = path.join(logDir, `${tag}.log`)
+        await server.stats?.() // counts from here
         const cpu0 = server.cpuSeconds()
         const r = await runTimed(timed, {
           env,
@@ -512,6 +540,7 @@ async function main() {
           timeoutS: opts.timeoutS,
         })
         const serverCpuS = server.cpuSeconds() - cpu0
+        const gets = await server.stats?.()
         if (cleanup.done) await new Promise(() => {}) // interrupted: the signal handler exits
         const first = warmup ? run === 1 : run === 1 && opts.warmups === 0
         let check = { ok: false, how: '-', problem: '' }
@@ -543,6 +572,9 @@ async function main() {
           cpuS: (r.userS ?? NaN) + (r.sysS ?? NaN),
           maxRssKB: r.maxRssKB,
           serverCpuS,
+          connections: gets?.peak,
+          gets: gets?.gets,
+          resets: gets?.resets,
           loadAvg1: os.loadavg()[0],
           log: path.relative(workDir, logFile),
         }
@@ -553,7 +585,8 @@ async function main() {
         console.log(
           `  [${c.label} · ${server.name} · ${which}] ${client.label.padEnd(26)} ` +
             `${r.wallS.toFixed(2).padStart(7)} s ${(bytes / 1e6 / r.wallS).toFixed(0).padStart(5)} MB/s ` +
-            `cpu ${rec.cpuS.toFixed(2)} s rss ${((r.maxRssKB * 1024) / 1e6).toFixed(0)} MB srv ${serverCpuS.toFixed(2)} s  ${status}`,
+            `cpu ${rec.cpuS.toFixed(2)} s rss ${((r.maxRssKB * 1024) / 1e6).toFixed(0)} MB srv ${serverCpuS.toFixed(2)} s` +
+            `${gets ? ` conns ${gets.peak} GETs ${gets.gets} resets ${gets.resets}` : ''}  ${status}`,
         )
         if (!check.ok) {
           const t = tail(logFile)
@@ -583,6 +616,7 @@ async function main() {
         opts.order === 'rotate'
           ? 'clients rotated run by run'
           : `each client's runs back to back after ${opts.warmups} warm-up run${opts.warmups === 1 ? '' : 's'}`
+      if (server.note) say(`\n${server.name}: ${server.note}, at ${server.endpoint}`)
       say(`### ${c.label} from ${server.name} (${opts.runs} run${opts.runs > 1 ? 's' : ''}, medians; ${how})`)
       say()
       say(summaryTable(opts.clients, summaries))

@@ -22,6 +22,9 @@ const server = new S3rver({
   silent: true,
   resetOnClose: false,
   configureBuckets: [{ name: 'bench' }],
+  // Path-style only: the far tier reaches it by a host name (far-store.test), which s3rver would
+  // otherwise take for a bucket name (CNAME-style virtual hosting).
+  vhostBuckets: false,
 })
 
 const { port } = await server.run()

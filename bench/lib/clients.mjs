@@ -1,6 +1,7 @@
 // The clients, each run as one whole command (process start-up included). Every builder returns the
 // argv and the list of {key, dest} it is expected to produce.
 import path from 'node:path'
+import { FAR_HOST } from './far-store.mjs'
 
 export const AWS_BIN = '/usr/bin/aws' // Debian's awscli; an older aws may come first on PATH
 export const RCLONE_BIN = '/usr/bin/rclone'
@@ -102,7 +103,7 @@ function rcloneClient(id, label, extra, note) {
   }
 }
 
-function oursClient(id, label, extra, note) {
+function oursClient(id, label, extra, note, env = {}) {
   return {
     id,
     family: 'ours',
@@ -119,10 +120,56 @@ function oursClient(id, label, extra, note) {
         ...(oursQuiet ? ['--quiet'] : []),
         ...extra,
       ]
-      return { argv, outs }
+      return { argv, outs, env }
     },
   }
 }
+
+/**
+ * The user's path: `modeldl download single '<model>' --wait`, the bin run as a command (what `npm
+ * link` or `npm install -g` puts on PATH; its shebang starts node), through the queue: it becomes
+ * the owner of a fresh state folder, forks the worker, and exits once the model is completed.
+ */
+function oursDownloadClient(id, label, env, note) {
+  return {
+    id,
+    family: 'ours',
+    label,
+    note,
+    build(c, server, destDir, { oursBin }) {
+      const outs = outputs(c, destDir)
+      if (c.kind !== 'single') return { skip: 'download single takes one model' }
+      const f = c.files[0]
+      const model = {
+        directoryGroup: 'bench',
+        modelName: path.basename(f.key),
+        originalS3Path: `s3://bench/${f.key}`,
+        localPath: outs[0].dest,
+        modelSize: f.size,
+      }
+      const argv = [oursBin, 'download', 'single', JSON.stringify(model), '--wait']
+      // A fresh state folder each run (the destination is emptied before each), the models root the
+      // destination: what a first download on a new machine does.
+      return {
+        argv,
+        outs,
+        env: { ...env, MODELDL_HOME: path.join(destDir, '.modeldl-home'), MODELDL_MODELS_ROOT: destDir },
+      }
+    },
+  }
+}
+
+/** Fixed settings for the sweep of connections × part size (on the far tier). */
+export const SWEEP = [4, 8, 16, 32].flatMap((n) =>
+  [8, 16, 64].map((mib) =>
+    oursClient(
+      `ours-c${n}-p${mib}m`,
+      `ours get -c ${n} --part-size ${mib}M`,
+      ['--connections', String(n), '--part-size', `${mib}M`],
+      'sweep: fixed connections and part size',
+    ),
+  ),
+)
 
 export const CLIENTS = [
   curl,
@@ -141,6 +188,34 @@ export const CLIENTS = [
   ),
   oursClient('ours', 'ours', [], 'modeldl get, defaults (verifies an MD5 ETag inline); many files: --jobs 8'),
   oursClient('ours-noverify', 'ours --no-verify', ['--no-verify'], 'modeldl get --no-verify'),
+  oursDownloadClient(
+    'ours-download',
+    'ours download --wait',
+    {},
+    "modeldl download single '<model>' --wait: the bin as a command, through the queue (the user's path)",
+  ),
+  oursDownloadClient(
+    'ours-download-sdk',
+    'ours download --wait, SDK handler',
+    { MODELDL_HTTP: 'sdk' },
+    "as ours-download, every GET over the AWS SDK's NodeHttpHandler (MODELDL_HTTP=sdk)",
+  ),
+  oursClient(
+    'ours-sdk',
+    'ours get, SDK handler',
+    [],
+    "modeldl get, every GET over the AWS SDK's NodeHttpHandler",
+    {
+      MODELDL_HTTP: 'sdk',
+    },
+  ),
+  oursClient(
+    'ours-c16',
+    'ours get --connections 16',
+    ['--connections', '16'],
+    'modeldl get --connections 16 (peak RSS at 4 GiB)',
+  ),
+  ...SWEEP,
   oursClient(
     'ours-c1',
     'ours --connections 1',
@@ -149,7 +224,17 @@ export const CLIENTS = [
   ),
 ]
 
-export const DEFAULT_CLIENTS = ['curl', 'aws', 'rclone', 'rclone-nocheck', 'ours', 'ours-noverify']
+export const DEFAULT_CLIENTS = [
+  'curl',
+  'aws',
+  'rclone',
+  'rclone-nocheck',
+  'ours',
+  'ours-noverify',
+  'ours-download',
+  'ours-download-sdk',
+  'ours-sdk',
+]
 
 /**
  * The environment every client runs with: the S3 credentials and endpoint, nothing from the
@@ -174,8 +259,8 @@ export function clientEnv(server, tmpDir) {
     AWS_SHARED_CREDENTIALS_FILE: path.join(tmpDir, 'aws-credentials-none'),
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_PAGER: '',
-    NO_PROXY: '127.0.0.1,localhost',
-    no_proxy: '127.0.0.1,localhost',
+    NO_PROXY: `127.0.0.1,localhost,${FAR_HOST}`,
+    no_proxy: `127.0.0.1,localhost,${FAR_HOST}`,
     RCLONE_CONFIG: path.join(tmpDir, 'rclone.conf'),
     RCLONE_CONFIG_BENCH_TYPE: 's3',
     RCLONE_CONFIG_BENCH_PROVIDER: 'Other',

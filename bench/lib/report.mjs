@@ -33,6 +33,9 @@ export function summarize(runs, bytes) {
     sysS: median(ok.map((r) => r.sysS)),
     peakRssMB: ok.length ? Math.max(...ok.map((r) => (r.maxRssKB * 1024) / 1e6)) : NaN,
     serverCpuS: median(ok.map((r) => r.serverCpuS)),
+    // Far tier only: the most GETs the store served at once, and how many it served.
+    connections: median(ok.filter((r) => r.connections !== undefined).map((r) => r.connections)),
+    gets: median(ok.filter((r) => r.gets !== undefined).map((r) => r.gets)),
   }
 }
 
@@ -45,20 +48,21 @@ export const REFERENCES = [
 
 export function summaryTable(clients, summaries) {
   const lines = [
-    '| client | ok runs | median wall s (min–max) | MB/s | CPU s (user+sys) | CPU-s/GiB | peak RSS MB | server CPU s |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| client | ok runs | median wall s (min–max) | MB/s | CPU s (user+sys) | CPU-s/GiB | peak RSS MB | server CPU s | connections (GETs) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const cl of clients) {
     const s = summaries[cl.id]
     if (!s) continue
     if (s.skipped) {
-      lines.push(`| ${cl.label} | skipped: ${s.skipped} | | | | | | |`)
+      lines.push(`| ${cl.label} | skipped: ${s.skipped} | | | | | | | |`)
       continue
     }
     const okCell = s.okRuns === s.runs ? `${s.okRuns}/${s.runs}` : `**${s.okRuns}/${s.runs}**`
     lines.push(
       `| ${cl.label} | ${okCell} | ${fmt(s.wallS)} (${fmt(s.wallMinS)}–${fmt(s.wallMaxS)}) | ${fmt(s.mbPerS, 0)} | ` +
-        `${fmt(s.cpuS)} | ${fmt(s.cpuPerGiB)} | ${fmt(s.peakRssMB, 0)} | ${fmt(s.serverCpuS)} |`,
+        `${fmt(s.cpuS)} | ${fmt(s.cpuPerGiB)} | ${fmt(s.peakRssMB, 0)} | ${fmt(s.serverCpuS)} | ` +
+        `${Number.isNaN(s.connections) ? '–' : `${fmt(s.connections, 0)} (${fmt(s.gets, 0)})`} |`,
     )
   }
   return lines.join('\n')
@@ -139,6 +143,45 @@ export function targets(c, serverName, summaries) {
       (r) => r <= 1,
       (r) => `ours/rclone = ${fmt(r)}`,
     )
+  }
+  // Issue 20: the user's command and the far store.
+  const versus = (name, id, refId, limit) => {
+    const a = summaries[id]
+    const b = summaries[refId]
+    if (!usable(a) || !usable(b)) {
+      out.push({ name, status: 'n/a', detail: whyNot(usable(a) ? refId : id, usable(a) ? b : a) })
+      return
+    }
+    const ratio = a.wallS / b.wallS
+    out.push({
+      name,
+      status: ratio <= limit ? 'PASS' : 'FAIL',
+      detail: `${id}/${refId} = ${fmt(ratio)}`,
+      ratio,
+    })
+  }
+  if (serverName.startsWith('far')) {
+    versus(`${serverName}: ours defaults ≤ 0.7 × aws defaults (wall)`, 'ours', 'aws', 0.7)
+    versus(`${serverName}: ours download --wait ≤ 0.7 × aws defaults (wall)`, 'ours-download', 'aws', 0.7)
+    const sweep = Object.entries(summaries).filter(([id, x]) => /^ours-c\d+-p\d+m$/.test(id) && usable(x))
+    if (sweep.length > 0) {
+      const [bestId] = sweep.reduce((m, e) => (e[1].wallS < m[1].wallS ? e : m))
+      versus(
+        `${serverName}: ours defaults within 1.2 × the best fixed setting (${bestId})`,
+        'ours',
+        bestId,
+        1.2,
+      )
+    }
+  } else if (serverName === 's3rver') {
+    versus('s3rver: ours download --wait no slower than aws (wall)', 'ours-download', 'aws', 1)
+  }
+  if (c.id === '4g') {
+    const s16 = summaries['ours-c16']
+    const name = 'ours get --connections 16: peak RSS < 150 MB at 4 GiB'
+    if (!usable(s16)) out.push({ name, status: 'n/a', detail: whyNot('ours-c16', s16) })
+    else
+      out.push({ name, status: s16.peakRssMB < 150 ? 'PASS' : 'FAIL', detail: `${fmt(s16.peakRssMB, 0)} MB` })
   }
   if (c.kind === 'single') {
     const name =

@@ -52,9 +52,12 @@ export function wrapChild(child: ChildProcess): WorkerProcess {
 }
 
 const PASSED_ENV =
-  /^(AWS_[A-Z0-9_]+|HF_TOKEN|HF_ENDPOINT|CIVITAI_API_TOKEN|CIVITAI_BASE_URL|HOME|USERPROFILE|PATH|TMPDIR|TEMP|TMP|SystemRoot|LANG|NODE_EXTRA_CA_CERTS|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/
+  /^(AWS_[A-Z0-9_]+|MODELDL_HTTP|HF_TOKEN|HF_ENDPOINT|CIVITAI_API_TOKEN|CIVITAI_BASE_URL|HOME|USERPROFILE|PATH|TMPDIR|TEMP|TMP|SystemRoot|LANG|NODE_EXTRA_CA_CERTS|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/
 
-/** Only what a transfer needs: the AWS chain's variables, the URL sources' endpoints and tokens, home (for ~/.aws), temp and proxy settings. */
+/**
+ * Only what a transfer needs: the AWS chain's variables, the HTTP client switch, the URL sources'
+ * endpoints and tokens, home (for ~/.aws), temp and proxy settings.
+ */
 export function workerEnv(env: Record<string, string | undefined> = process.env): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(env)) if (v !== undefined && PASSED_ENV.test(k)) out[k] = v

@@ -109,7 +109,7 @@ export interface S3Settings {
 export interface TransferTuning {
   /** Bytes per ranged GET. Objects at most this large are fetched in one request. */
   partSize: number
-  /** Parallel ranged GETs per file; 0 = automatic (see resolveTuning in core). */
+  /** Parallel ranged GETs per file; 0 = automatic (connections adapt: see connectionPolicy in core). */
   connectionsPerFile: number
   /** Attempts per range before the job fails (transient errors only). */
   maxAttempts: number

@@ -1,9 +1,9 @@
 import { BandwidthLimiter } from '../core/transfer/bandwidth-limiter'
+import { connectionPolicy, type ConnectionPolicy } from '../core/transfer/connection-policy'
 import { TransferError, TransferStopped } from '../core/transfer/errors'
 import { runModelTransfer } from '../core/transfer/model-transfer'
 import { HttpSources } from '../core/transfer/http-source/http-sources'
 import { ObjectStore } from '../core/transfer/object-store'
-import { resolveTuning } from '../core/transfer/tuning'
 import type { StopReason, TransferJob, TransferTuning } from '../shared/transfer'
 import type { HostToWorker } from '../shared/worker-protocol'
 import type { WorkerPort } from './port'
@@ -11,12 +11,15 @@ import type { WorkerPort } from './port'
 /**
  * Runs any number of transfers at once for one host. Jobs are keyed by id in a Map, so a cancel or
  * pause reaches the right AbortController; one ObjectStore (its connections, and the S3 client once
- * it is needed), one pool of https connections and one bandwidth limiter serve them all.
+ * it is needed), one pool of https connections, one bandwidth limiter and one connection policy serve
+ * them all.
  */
 export class TransferWorker {
   private store: ObjectStore | null = null
   private http: HttpSources | null = null
   private tuning: TransferTuning | null = null
+  /** Connections across this worker's transfers (one host): measured and budgeted together. */
+  private policy: ConnectionPolicy | null = null
   private readonly limiter = new BandwidthLimiter()
   private readonly jobs = new Map<string, { controller: AbortController; done: Promise<void> }>()
   private shuttingDown = false
@@ -30,7 +33,8 @@ export class TransferWorker {
         this.http?.destroy()
         this.store = new ObjectStore(message.s3, message.tuning, { ...process.env, ...message.env })
         this.http = new HttpSources({ env: { ...process.env, ...message.env }, tuning: message.tuning })
-        this.tuning = resolveTuning(message.tuning, message.s3, { ...process.env, ...message.env })
+        this.tuning = message.tuning
+        this.policy = connectionPolicy(message.tuning)
         this.limiter.setRate(message.tuning.bandwidthLimitBps)
         return
       case 'start':
@@ -59,7 +63,7 @@ export class TransferWorker {
   }
 
   private start(job: TransferJob): void {
-    if (!this.store || !this.tuning) {
+    if (!this.store || !this.tuning || !this.policy) {
       this.port.send({
         type: 'failed',
         id: job.id,
@@ -75,6 +79,7 @@ export class TransferWorker {
       store: this.store,
       ...(this.http ? { http: this.http } : {}),
       tuning: this.tuning,
+      policy: this.policy,
       limiter: this.limiter,
       signal: controller.signal,
       onProgress: (progress) => this.port.send({ type: 'progress', progress }),

@@ -321,7 +321,9 @@ describe('modeldl download / progress / list / cancel / worker (the real CLI, s3
     // Asking for it again resumes it: no separate resume needed.
     const w = run('download', 'missing', '--wait')
     expect(w.status, w.stderr).toBe(0)
-    expect(w.stderr).toMatch(/1 already queued/)
+    // The paused big model (and the small one, when it had not finished before Ctrl-C: with automatic
+    // connections the big one may take more of the shared bandwidth limit) is queued already.
+    expect(w.stderr).toMatch(/[12] already queued/)
     expect(readFileSync(big).equals(await s3.get('models/checkpoints/big.safetensors'))).toBe(true)
   }, 60_000)
 

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest'
 import { BandwidthLimiter } from '../../src/core/transfer/bandwidth-limiter'
+import type { ConnectionPolicy } from '../../src/core/transfer/connection-policy'
 import { TransferError } from '../../src/core/transfer/errors'
 import { ObjectStore } from '../../src/core/transfer/object-store'
 import { runTransfer } from '../../src/core/transfer/transfer'
@@ -48,6 +49,8 @@ export interface Harness {
       onProgress?(p: TransferProgress): void
       /** A store shared by several downloads (default: a new one per download). */
       store?: ObjectStore
+      /** Connections and part sizes (default: the tuning's, made per download). */
+      policy?: ConnectionPolicy
     },
   ): ReturnType<typeof runTransfer>
   events: TransferProgress[]
@@ -89,6 +92,7 @@ export async function startHarness(): Promise<Harness> {
           store: options.store ?? store(tuning),
           tuning,
           limiter: options.limiter ?? new BandwidthLimiter(tuning.bandwidthLimitBps),
+          ...(options.policy ? { policy: options.policy } : {}),
           signal: options.signal ?? new AbortController().signal,
           onProgress: (p) => {
             events.push(p)

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { ByteRanges } from '../../src/core/transfer/byte-ranges'
 import { TransferError } from '../../src/core/transfer/errors'
 import { describeHead } from '../../src/core/transfer/head'
-import { planRanges } from '../../src/core/transfer/range-planner'
+import { PartQueue } from '../../src/core/transfer/part-queue'
 import { classifyS3Error } from '../../src/core/transfer/s3-errors'
 import { parseS3Uri } from '../../src/core/transfer/s3-uri'
 
@@ -34,24 +34,31 @@ describe('ByteRanges', () => {
   })
 })
 
-describe('planRanges', () => {
-  it('splits only what is missing, in parts no larger than the part size', () => {
-    const done = new ByteRanges([[100, 250]])
-    expect(planRanges(400, done, 100, 4)).toEqual([
-      { start: 0, end: 100 },
-      { start: 250, end: 350 },
-      { start: 350, end: 400 },
+describe('PartQueue', () => {
+  it('hands out only what is missing, front first, in parts no larger than asked', () => {
+    const q = new PartQueue(new ByteRanges([[100, 250]]).missing(400))
+    expect([q.take(100), q.take(100), q.take(100), q.take(100)]).toEqual([
+      { start: 0, end: 100, received: 0 },
+      { start: 250, end: 350, received: 0 },
+      { start: 350, end: 400, received: 0 },
+      null,
     ])
-  })
-  it('fetches each gap whole with one connection', () => {
-    expect(planRanges(400, new ByteRanges([[100, 250]]), 100, 1)).toEqual([
-      { start: 0, end: 100 },
-      { start: 250, end: 400 },
+    const whole = new PartQueue([
+      [0, 100],
+      [250, 400],
     ])
+    expect(whole.take(Infinity)).toEqual({ start: 0, end: 100, received: 0 })
+    expect(whole.remaining).toBe(150)
   })
-  it('plans nothing for an empty or complete object', () => {
-    expect(planRanges(0, new ByteRanges(), 100, 4)).toEqual([])
-    expect(planRanges(10, new ByteRanges([[0, 10]]), 100, 4)).toEqual([])
+  it('splits a part under way after what it received, and only when the rest is worth a connection', () => {
+    const q = new PartQueue([])
+    const part = { start: 0, end: 1000, received: 300 }
+    expect(q.split(part, 100, 700)).toBe(false)
+    expect(part.end).toBe(1000)
+    expect(q.split(part, 100, 500)).toBe(true)
+    expect(part.end).toBe(400)
+    expect(q.remaining).toBe(600)
+    expect(q.take(250)).toEqual({ start: 400, end: 650, received: 0 })
   })
 })
 
@@ -133,24 +140,21 @@ describe('describeHead', () => {
   })
 })
 
-describe('resolveTuning', () => {
-  it('uses one stream for a server on this machine and four for a remote store, unless set', async () => {
-    const { resolveTuning } = await import('../../src/core/transfer/tuning')
+describe('connectionPolicy', () => {
+  it('keeps explicit connections and part size as given, and adapts when connections are automatic', async () => {
+    const { AdaptivePolicy, FixedPolicy, connectionPolicy, FIRST_PART_BYTES } =
+      await import('../../src/core/transfer/connection-policy')
     const { DEFAULT_TUNING } = await import('../../src/shared/transfer')
-    expect(resolveTuning(DEFAULT_TUNING, { endpoint: 'http://127.0.0.1:9000' }, {}).connectionsPerFile).toBe(
-      1,
-    )
-    expect(resolveTuning(DEFAULT_TUNING, { endpoint: 'http://[::1]:9000' }, {}).connectionsPerFile).toBe(1)
-    expect(
-      resolveTuning(DEFAULT_TUNING, {}, { AWS_ENDPOINT_URL_S3: 'http://localhost:9000' }).connectionsPerFile,
-    ).toBe(1)
-    expect(resolveTuning(DEFAULT_TUNING, {}, {}).connectionsPerFile).toBe(4)
-    expect(resolveTuning(DEFAULT_TUNING, { endpoint: 'https://s3.example.com' }, {}).connectionsPerFile).toBe(
-      4,
-    )
-    expect(
-      resolveTuning({ ...DEFAULT_TUNING, connectionsPerFile: 3 }, { endpoint: 'http://127.0.0.1' }, {})
-        .connectionsPerFile,
-    ).toBe(3)
+    const fixed = connectionPolicy({ ...DEFAULT_TUNING, connectionsPerFile: 3, partSize: 5 * 2 ** 20 })
+    expect(fixed).toBeInstanceOf(FixedPolicy)
+    expect([fixed.mayAdd(2), fixed.mayAdd(3), fixed.partSize(2 ** 30, 3)]).toEqual([true, false, 5 * 2 ** 20])
+    expect(connectionPolicy({ ...DEFAULT_TUNING, connectionsPerFile: 1 }).partSize(2 ** 30, 1)).toBe(Infinity)
+    const auto = connectionPolicy(DEFAULT_TUNING)
+    expect(auto).toBeInstanceOf(AdaptivePolicy)
+    // One connection until the samples say more pay; every file still gets its first.
+    expect([auto.mayAdd(0), auto.partSize(2 ** 30, 1)]).toEqual([true, FIRST_PART_BYTES])
+    auto.opened()
+    expect([auto.mayAdd(0), auto.mayAdd(1)]).toEqual([true, false])
+    auto.closed()
   })
 })

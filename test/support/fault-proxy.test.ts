@@ -450,4 +450,32 @@ describe('fault proxy in front of s3rver', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(190)
     expect(res.status).toBe(206)
   })
+
+  it('throttle: caps each response body, not the sum of parallel ones', async () => {
+    proxy.setRules([{ match: { method: 'GET' }, fault: { kind: 'throttle', bytesPerSecond: 128 * 1024 } }])
+    const started = performance.now()
+    const [a, b] = await Promise.all([raw(proxy.url, path), raw(proxy.url, path)])
+    const ms = performance.now() - started
+    expect(a.body.equals(obj.body) && b.body.equals(obj.body)).toBe(true)
+    // 64 KiB at 128 KiB/s: half a second each, side by side (one cap for both would take a second).
+    expect(ms).toBeGreaterThanOrEqual(450)
+    expect(ms).toBeLessThan(900)
+  })
+
+  it('probability: a rule applies to about that share of matching requests', async () => {
+    proxy.setRules([
+      {
+        match: { method: 'GET' },
+        probability: 0.5,
+        fault: { kind: 'status', status: 503, code: 'SlowDown' },
+      },
+    ])
+    const statuses: number[] = []
+    for (let i = 0; i < 100; i++)
+      statuses.push((await raw(proxy.url, path, { headers: { Range: 'bytes=0-9' } })).status ?? 0)
+    const slowed = statuses.filter((s) => s === 503).length
+    expect(slowed).toBeGreaterThan(20)
+    expect(slowed).toBeLessThan(80)
+    expect(statuses.filter((s) => s === 206)).toHaveLength(100 - slowed)
+  })
 })

@@ -63,6 +63,11 @@ export type Fault =
   | { kind: 'headers'; headers: Record<string, string> }
   /** Waits this long before doing anything else with the request. */
   | { kind: 'delay'; ms: number }
+  /**
+   * The response body is sent at most this fast, per request (as a long link caps each connection
+   * to a real store), so parallel connections add up where one alone cannot.
+   */
+  | { kind: 'throttle'; bytesPerSecond: number }
 
 /**
  * Every rule whose match fits a request applies to it (so 'etag' + 'headers' + a body fault combine); a
@@ -75,6 +80,11 @@ export interface FaultRule {
   match?: FaultMatch
   /** How many matching requests the rule applies to; default: all of them. */
   times?: number
+  /**
+   * The share of matching requests it applies to, drawn at random per request (0.02: resets of 2%
+   * of the connections); default 1. A request it skips does not use up one of `times`.
+   */
+  probability?: number
   fault: Fault
 }
 
@@ -271,6 +281,7 @@ export async function startFaultProxy(
     for (const active of rules) {
       if (active.remaining <= 0) continue
       if (!matches(active.rule.match, req, path)) continue
+      if (active.rule.probability !== undefined && Math.random() >= active.rule.probability) continue
       active.remaining--
       applied.push(active.rule.fault)
     }
@@ -428,6 +439,8 @@ export async function startFaultProxy(
       return
     }
 
+    const throttle = first('throttle')
+    const bodyStarted = performance.now()
     ures.on('data', (input: Buffer) => {
       let chunk = input
       for (const c of corrupt) {
@@ -446,9 +459,18 @@ export async function startFaultProxy(
         void doCut()
         return
       }
-      if (!more) {
+      // Paused until the body is back on schedule (and the socket drained, when it has to).
+      const behind = throttle
+        ? (record.bytesSent / throttle.bytesPerSecond) * 1000 - (performance.now() - bodyStarted)
+        : 0
+      if (!more || behind > 1) {
         ures.pause()
-        res.once('drain', () => ures.resume())
+        let waits = (more ? 0 : 1) + (behind > 1 ? 1 : 0)
+        const resume = (): void => {
+          if (--waits === 0 && !res.destroyed) ures.resume()
+        }
+        if (!more) res.once('drain', resume)
+        if (behind > 1) setTimeout(resume, behind)
       }
     })
     ures.once('end', () => {

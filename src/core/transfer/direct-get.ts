@@ -11,9 +11,9 @@ import type { Origin } from './http1-connection'
 /**
  * Object GETs that we sign and send ourselves, without the SDK's middleware stack.
  *
- * Why: for small files the stack is the largest cost we have. 200 × 1 MiB from nginx: of the worker's
- * 1.45 s of CPU, 0.43 s went to the SDK (resolving the middleware list per command, endpoint rules,
- * serializing, the auth-scheme selection), ~2.2 ms per GET, against ~0.1 ms to sign one.
+ * Why: for small files the stack is the largest cost we have (resolving the middleware list per
+ * command, endpoint rules, serializing, the auth-scheme selection), many times what signing costs.
+ * Measurements: docs/benchmarks.md, "Measurements behind the engine's choices".
  *
  * How, without guessing S3's addressing: a bucket's route is either certain from the settings alone
  * (a custom endpoint addressed path-style, where the URL is the endpoint, the bucket and the key, and

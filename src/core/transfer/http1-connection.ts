@@ -10,8 +10,8 @@ export interface Origin {
 
 /**
  * Every read of a connection lands in this one buffer (net's `onread`), so a GiB costs no allocations:
- * with Node's default reads each 64 KiB chunk was a new ArrayBuffer, and the garbage collector marking
- * the SDK's heap over and over cost ~0.6 CPU-s per GiB.
+ * with Node's default reads each 64 KiB chunk is a new ArrayBuffer, and the garbage collector marks
+ * the SDK's heap over and over (its cost: docs/benchmarks.md).
  */
 const READ_BUFFER_BYTES = 256 * 1024
 /** Idle keep-alive connections are closed after this long (S3 closes them after ~20 s of silence). */

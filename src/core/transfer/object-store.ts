@@ -16,8 +16,8 @@ type Env = Record<string, string | undefined>
  * only its chain can find (profiles, SSO, roles), an answer that needs its redirects or its error
  * handling.
  *
- * Why: loading the SDK was most of a worker's start (fork to 'ready' ~85 ms, ~40 ms of it the SDK's
- * modules), and the first GET through its middleware took another ~20 ms. A `modeldl get` from a
+ * Why: loading the SDK is most of a worker's start, and the first GET through its middleware adds
+ * more (docs/benchmarks.md, "Measurements behind the engine's choices"). A `modeldl get` from a
  * custom endpoint with keys in the settings or the environment (MinIO, R2, B2, s3rver) now sends its
  * first GETs without waiting for either.
  */
@@ -29,12 +29,18 @@ export class ObjectStore {
   /** The SDK once loaded: its signing config also carries its clock-skew correction. */
   private loaded: SdkObjectCalls | null = null
   private destroyed = false
+  /**
+   * MODELDL_HTTP=sdk: every GET through the SDK's own request handler (NodeHttpHandler), none over
+   * our HTTP/1.1 client, so the two can be compared on the same transfers (see docs/benchmarks.md).
+   */
+  private readonly sdkOnly: boolean
 
   constructor(
     private readonly settings: S3Settings,
     private readonly tuning: Pick<TransferTuning, 'connectTimeoutMs' | 'stallTimeoutMs'>,
     private readonly env: Env = process.env,
   ) {
+    this.sdkOnly = env['MODELDL_HTTP'] === 'sdk'
     const endpoint = resolveEndpoint(settings, env)
     const region = resolveRegion(settings, env)
     const certain = endpoint !== undefined && usesPathStyle(settings, env)
@@ -54,6 +60,7 @@ export class ObjectStore {
 
   /** A GET of the object: directly when its bucket's route is known, else through the SDK. */
   async getObject(get: ObjectGet, signal: AbortSignal): Promise<GetObjectCommandOutput> {
+    if (this.sdkOnly) return (await this.calls()).getObject(get, signal)
     const signing = this.loaded?.signing ?? this.staticSigning ?? (await this.calls()).signing
     const direct = await this.wire.sendDirect(get, signing, signal)
     if (direct) return toOutput(direct.statusCode, direct.headers, direct.body)
@@ -75,7 +82,7 @@ export class ObjectStore {
   private calls(): Promise<SdkObjectCalls> {
     // Its own chunk: a worker that never needs it never loads it.
     this.sdk ??= import('./sdk-object-calls').then(({ connectSdk }) => {
-      const calls = connectSdk(this.settings, this.tuning, this.env, this.wire)
+      const calls = connectSdk(this.settings, this.tuning, this.env, this.sdkOnly ? null : this.wire)
       if (this.destroyed) calls.destroy()
       this.loaded = calls
       return calls

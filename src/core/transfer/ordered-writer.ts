@@ -10,11 +10,10 @@ import { diskFull, notWritable } from './preflight'
  * resume data makes ext4 commit its journal, and a write that lands in the commit waits for it
  * (40-80 ms seen, once or twice per GiB).
  *
- * Why not the thread pool always: one 1 GiB download wrote 4,096 batches of 256 KiB one after
- * another (see writeInTurn), each a round trip through the pool and back to the event loop, and
- * those round trips, not the socket, set the pace: 1.29 s of 1.31 s was a write in flight, against
- * 0.45 s for the same writes made by `dd`. Synchronous writes: the whole transfer in 0.86-0.95 s
- * against 1.33-1.37 s (a loop of socket reads and 256 KiB writes, nginx, 1 GiB, warm page cache).
+ * Why not the thread pool always: a download's batches are written one after another (see
+ * writeInTurn), each a round trip through the pool and back to the event loop, and those round
+ * trips, not the socket, set the pace (docs/benchmarks.md, "Measurements behind the engine's
+ * choices").
  */
 const SLOW_WRITE_MS = 20
 const SLOW_WRITES_TO_POOL = 3

@@ -8,18 +8,16 @@ import type { ObjectSource } from './object-source'
 import { FastBody } from './object-wire'
 import { OrderedWriter } from './ordered-writer'
 import { waitBeforeRetry } from './retry'
+import { checkResponse } from './range-response'
 
 /**
  * Socket reads are gathered into buffers of this size, each written with one syscall at its file
  * offset. The buffers are reused (see takeBatchBuffer): the bytes are copied once from the
  * connection's read buffer, which costs less than a fresh allocation per socket read did.
- * Not larger: a write of 1 MiB makes the kernel put it in a large page-cache folio, and on this VM
- * (virtio-balloon hands free memory back to the host) fresh large folios cost ~3 CPU-s per GiB to
- * fill, against 0.3 for writes of 128-512 KiB (measured writing 1 GiB into a cold page cache).
- * Later measured: what a write size costs there depends on what was freed before it. After a
- * writer of 32 KiB blocks (rclone), writes of 128 KiB and more pay ~2 system-s per GiB (dd bs=256k
- * 2.9 s, 0.45 s after itself), and 64 KiB batches did not avoid it for us (3.2 s, and 2.9 s after
- * ourselves, for four times the writes), so 256 KiB stays.
+ * Not larger: a write of 1 MiB makes the kernel put it in a large page-cache folio, which on a VM
+ * whose balloon hands free memory back to the host costs far more to fill; smaller batches did not
+ * avoid that cost and made more writes (docs/benchmarks.md, "Measurements behind the engine's
+ * choices").
  */
 const WRITE_BATCH_BYTES = 256 * 1024
 /** Spare batch buffers kept for the next writes: enough for a few connections' writes in flight. */
@@ -30,8 +28,11 @@ const MAX_SPARE_BATCH_BUFFERS = 64
  * fast one fills WRITE_BATCH_BYTES first and never gets here.
  */
 const WRITE_BATCH_MAX_AGE_MS = 250
-/** Writes queued per connection before reading waits (2 MiB). */
-const WRITES_IN_FLIGHT = 8
+/**
+ * Writes queued per connection before reading waits (1 MiB): with automatic connections a host may
+ * run 16, and what they hold while the disk is slow is most of a worker's memory.
+ */
+const WRITES_IN_FLIGHT = 4
 /** An attempt that moved at least this far counts as progress, so the failure count starts over. */
 const PROGRESS_RESETS_FAILURES = 1024 * 1024
 const WATCHDOG_TICK_MS = 500
@@ -45,6 +46,20 @@ function takeBatchBuffer(): Buffer {
 function giveBatchBuffer(buf: Buffer): void {
   if (spareBatchBuffers.length < MAX_SPARE_BATCH_BUFFERS) spareBatchBuffers.push(buf)
 }
+
+/**
+ * A range a connection is fetching. `end` may be lowered while it runs (another connection takes
+ * the rest, see PartQueue.split): the bytes past it are then left unread and the connection closed.
+ */
+export interface LivePart {
+  start: number
+  end: number
+  /** Bytes of the part received so far (written or about to be), from `start`. */
+  received: number
+}
+
+/** Reading stops here: the part's end was lowered below what the request asked for. */
+class PartCut extends Error {}
 
 export interface RangeFetchContext {
   source: ObjectSource
@@ -61,6 +76,12 @@ export interface RangeFetchContext {
   /** [offset, offset+length) is now in the file. Called in order within a range. */
   onWritten(offset: number, length: number): void
   onRetry?(message: string): void
+  /** A request is about to go out (the adaptive policy counts them). */
+  onRequest?(): void
+  /** An attempt failed with this transient error (it will be retried, or the range gives up). */
+  onAttemptFailed?(err: TransferError): void
+  /** The connection waits before its retry (true), or waits no more (false): it receives nothing meanwhile. */
+  onRetryWait?(waiting: boolean): void
 }
 
 /**
@@ -69,12 +90,11 @@ export interface RangeFetchContext {
  */
 export async function fetchRange(
   ctx: RangeFetchContext,
-  start: number,
-  end: number,
+  part: LivePart,
   /** An answer to a GET of the whole object already under way (see openObject): the first attempt. */
   opened?: GetObjectCommandOutput,
 ): Promise<void> {
-  const cursor = { pos: start }
+  const cursor = { pos: part.start + part.received }
   let failures = 0
   let first = opened
   for (;;) {
@@ -83,8 +103,8 @@ export async function fetchRange(
     const response = first
     first = undefined
     try {
-      await fetchOnce(ctx, cursor, end, response)
-      if (cursor.pos >= end) return
+      await fetchOnce(ctx, cursor, part, response)
+      if (cursor.pos >= part.end) return
       throw new TransferError(
         'network',
         `The connection closed early at byte ${cursor.pos} of ${ctx.object}`,
@@ -93,10 +113,11 @@ export async function fetchRange(
     } catch (err) {
       if (ctx.signal.aborted) throw new TransferStopped(stopReasonOf(ctx.signal))
       // Every asked-for byte was written before the answer went wrong (bytes beyond the range, a
-      // reset after the last one): the range is complete, and the file's checksum still judges it.
-      if (cursor.pos >= end) return
-      const e = ctx.source.classify(err, `GET bytes=${cursor.pos}-${end - 1}`)
+      // reset after the last one, a cut): the range is complete, and the file's checksum judges it.
+      if (cursor.pos >= part.end) return
+      const e = ctx.source.classify(err, `GET bytes=${cursor.pos}-${part.end - 1}`)
       if (!e.retryable) throw e
+      ctx.onAttemptFailed?.(e)
       if (cursor.pos - before >= PROGRESS_RESETS_FAILURES) failures = 0
       failures++
       if (failures >= ctx.tuning.maxAttempts) {
@@ -105,7 +126,14 @@ export async function fetchRange(
         })
       }
       ctx.onRetry?.(`${e.message}; retrying (attempt ${failures + 1})`)
-      await waitBeforeRetry(failures, ctx.signal)
+      ctx.onRetryWait?.(true)
+      try {
+        await waitBeforeRetry(failures, ctx.signal)
+      } finally {
+        ctx.onRetryWait?.(false)
+      }
+      // Bytes received but never written (a failed flush) are fetched again.
+      part.received = cursor.pos - part.start
     }
   }
 }
@@ -113,9 +141,11 @@ export async function fetchRange(
 async function fetchOnce(
   ctx: RangeFetchContext,
   cursor: { pos: number },
-  end: number,
+  part: LivePart,
   opened: GetObjectCommandOutput | undefined,
 ): Promise<void> {
+  // What this request asks for; the part's end may be lowered while it runs (a cut).
+  const end = part.end
   const whole = cursor.pos === 0 && end === ctx.size
   const attempt = new AbortController()
   const onOuterAbort = (): void => attempt.abort(ctx.signal.reason)
@@ -169,6 +199,14 @@ async function fetchOnce(
       trusted = false
       throw new TransferError('server_error', `The server sent more bytes than asked for ${ctx.object}`, true)
     }
+    const cutAt = part.end
+    if (received >= cutAt) throw new PartCut()
+    if (received + piece.length > cutAt) {
+      // Another connection took the rest: keep what belongs to this part, then stop reading.
+      const waits = onPiece(piece.subarray(0, cutAt - received))
+      if (waits) void waits.catch(() => undefined)
+      throw new PartCut()
+    }
     ctx.onData(received, piece)
     let waits: Promise<unknown>[] | undefined
     for (let at = 0; at < piece.length;) {
@@ -183,6 +221,7 @@ async function fetchOnce(
       if (batchFill === batch.length) (waits ??= []).push(flush()!)
     }
     received += piece.length
+    part.received = received - part.start
     // Under a bandwidth limit, an eighth of a second's worth is written at once (the first read of
     // an answer may be a large one), so the bar moves several times a second.
     const limitedBatch = ctx.limiter.rate > 0 ? Math.max(64 * 1024, ctx.limiter.rate / 8) : WRITE_BATCH_BYTES
@@ -202,6 +241,7 @@ async function fetchOnce(
   try {
     // The body comes first in the finally below's care, so an opened answer is never left unread.
     body = opened?.Body as Readable | undefined
+    if (!opened) ctx.onRequest?.()
     const out =
       opened ??
       (await ctx.source.get(
@@ -255,47 +295,6 @@ async function fetchOnce(
     body?.destroy()
     // A batch never handed to a write can serve the next one.
     if (batch !== null) giveBatchBuffer(batch)
-  }
-}
-
-function checkResponse(
-  ctx: RangeFetchContext,
-  status: number | undefined,
-  contentRange: string | undefined,
-  contentLength: number | undefined,
-  start: number,
-  end: number,
-  whole: boolean,
-): void {
-  if (whole) {
-    if (status !== 200 && status !== 206) {
-      throw new TransferError('server_error', `Unexpected status ${status} for ${ctx.object}`, true)
-    }
-    if (contentLength !== undefined && contentLength !== ctx.size) {
-      throw new TransferError(
-        'object_changed',
-        `${ctx.object} is now ${contentLength} bytes, not ${ctx.size}`,
-      )
-    }
-    return
-  }
-  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange ?? '')
-  if (status !== 206 || !m) {
-    throw new TransferError(
-      'server_error',
-      `The server ignored the byte range for ${ctx.object} (status ${status}, Content-Range "${contentRange ?? ''}")`,
-      true,
-    )
-  }
-  if (Number(m[1]) !== start || Number(m[2]) > end - 1) {
-    throw new TransferError(
-      'server_error',
-      `The server answered bytes ${m[1]}-${m[2]} when asked for ${start}-${end - 1} of ${ctx.object}`,
-      true,
-    )
-  }
-  if (m[3] !== '*' && Number(m[3]) !== ctx.size) {
-    throw new TransferError('object_changed', `${ctx.object} is now ${m[3]} bytes, not ${ctx.size}`)
   }
 }
 

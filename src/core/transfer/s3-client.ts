@@ -21,13 +21,20 @@ export function createS3Client(
   settings: S3Settings,
   tuning: Pick<TransferTuning, 'connectTimeoutMs' | 'stallTimeoutMs'>,
   env: Env = process.env,
-  wire: ObjectWire = new ObjectWire({
+  /** null: every request over the SDK's own NodeHttpHandler (MODELDL_HTTP=sdk, see ObjectStore). */
+  wire: ObjectWire | null = new ObjectWire({
     connectTimeoutMs: tuning.connectTimeoutMs,
     socketTimeoutMs: tuning.stallTimeoutMs,
   }),
 ): S3Client {
   const endpoint = resolveEndpoint(settings, env)
   const agentOptions = { keepAlive: true, maxSockets: 256 }
+  const sdkHandler = new NodeHttpHandler({
+    httpAgent: new HttpAgent(agentOptions),
+    httpsAgent: new HttpsAgent(agentOptions),
+    connectionTimeout: tuning.connectTimeoutMs,
+    socketTimeout: tuning.stallTimeoutMs,
+  })
   // Explicit keys, else the SDK's default chain (env, SSO, shared config/credentials for `profile`,
   // process, web identity, ECS/EC2): the same chain @aws-sdk/credential-providers' fromNodeProviderChain
   // builds, without loading that package's other providers on every worker start.
@@ -45,14 +52,6 @@ export function createS3Client(
     // One retry policy, ours: it resumes a range from its last byte, which the SDK's cannot.
     maxAttempts: 1,
     // Object bodies over our own HTTP/1.1 connections (see FastHttpHandler), all else over the SDK's.
-    requestHandler: new FastHttpHandler(
-      new NodeHttpHandler({
-        httpAgent: new HttpAgent(agentOptions),
-        httpsAgent: new HttpsAgent(agentOptions),
-        connectionTimeout: tuning.connectTimeoutMs,
-        socketTimeout: tuning.stallTimeoutMs,
-      }),
-      wire,
-    ),
+    requestHandler: wire ? new FastHttpHandler(sdkHandler, wire) : sdkHandler,
   })
 }

@@ -5,8 +5,8 @@
  * And, when no save is under way, once `writebackBytes` were written since the last one began: the
  * datasync then makes the disk write while the network delivers, and the final fsync has little
  * left. Without it a fast link fills the page cache with the whole file (Linux starts writing back
- * only past dirty_background_ratio, 2.4 GB of this machine's 24 GiB), and the commit waited for all of
- * it: 1 GiB from nginx spent ~1.1 s in its first datasync and final fsync, after the last byte came.
+ * only past dirty_background_ratio), and the commit waited for all of it after the last byte came
+ * (docs/benchmarks.md, "Measurements behind the engine's choices").
  */
 export class SaveSchedule {
   private lastStart: number

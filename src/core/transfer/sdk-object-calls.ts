@@ -26,7 +26,8 @@ export function connectSdk(
   settings: S3Settings,
   tuning: Pick<TransferTuning, 'connectTimeoutMs' | 'stallTimeoutMs'>,
   env: Record<string, string | undefined>,
-  wire: ObjectWire,
+  /** null: the SDK's own handler for everything, object bodies included. */
+  wire: ObjectWire | null,
 ): SdkObjectCalls {
   const client = createS3Client(settings, tuning, env, wire)
   return {

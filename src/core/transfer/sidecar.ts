@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises'
-// zod's tree-shakable build: the full one added ~10 ms to every worker start (169 KB evaluated for
-// this one schema; median fork-to-ready 93-104 -> 84-94 ms, 40 alternated starts).
+// zod's tree-shakable build: the full one is evaluated at every worker start for this one schema
+// (what it cost: docs/benchmarks.md, "Measurements behind the engine's choices").
 import { z } from 'zod/mini'
 import { writeFileAtomic } from '../fs/atomic-write'
 

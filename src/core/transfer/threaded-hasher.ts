@@ -9,8 +9,8 @@ import { startHashTask, type HashTask } from './hash-threads'
 const ADVANCE_STEP = 4 * 1024 * 1024
 
 /**
- * Verifies a download on a shared hashing thread (see hash-threads), so that hashing (MD5 alone costs
- * ~1.3 CPU-s per GiB here) runs beside the socket reads and file writes instead of after or between
+ * Verifies a download on a shared hashing thread (see hash-threads), so that hashing (MD5 alone is
+ * a large share of a transfer's CPU) runs beside the socket reads and file writes instead of after or between
  * them. The thread re-reads the written bytes from the page cache as the contiguous prefix grows.
  */
 export class ThreadedHasher {

@@ -23,7 +23,8 @@ import { ConfinedFolder } from './confined-folder'
 import { checkDestination, checkLocalPathShape, formatBytes, notWritable, prepareFolder } from './preflight'
 import { ProgressMeter } from './progress-meter'
 import { fetchRange } from './range-fetcher'
-import { planRanges } from './range-planner'
+import { connectionPolicy, type ConnectionPolicy } from './connection-policy'
+import { fetchParts } from './parallel-fetch'
 import { ResumeSaves } from './resume-saves'
 import { SaveSchedule } from './save-schedule'
 import { SequentialHasher } from './sequential-hasher'
@@ -44,6 +45,11 @@ export interface TransferContext {
   http?: HttpSources
   tuning: TransferTuning
   limiter: BandwidthLimiter
+  /**
+   * How many connections and how large their parts: one policy per worker spans its files (see
+   * connectionPolicy); without one, the transfer makes its own.
+   */
+  policy?: ConnectionPolicy
   /** Abort with reason 'paused' (keep `.part`) or 'cancelled' (delete it). */
   signal: AbortSignal
   onProgress?(progress: TransferProgress): void
@@ -149,13 +155,14 @@ async function findLeftovers(localPath: string): Promise<Leftovers> {
 }
 
 /**
- * Whether the fetch will be one GET of the whole object, so that GET can stand in for the HEAD: one
- * connection per file (the default for a server on this machine), or an object known to fit in one
- * part; and no resume data, whose ETag must be checked before any range is planned.
+ * Whether the fetch starts with one GET of the whole object, so that GET can stand in for the HEAD:
+ * automatic connections (the first stream is split when more connections pay, see fetchParts), one
+ * connection per file, or an object known to fit in one part; and no resume data, whose ETag must be
+ * checked before any range is planned.
  */
 function isOneFreshStream(job: TransferJob, tuning: TransferTuning, leftovers: Leftovers): boolean {
   const oneStream =
-    tuning.connectionsPerFile === 1 || (job.expectedSize !== undefined && job.expectedSize <= tuning.partSize)
+    tuning.connectionsPerFile <= 1 || (job.expectedSize !== undefined && job.expectedSize <= tuning.partSize)
   return oneStream && !leftovers.sidecar
 }
 
@@ -225,29 +232,27 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
       void saves.save().finally(() => schedule.settled())
     }
 
-    const streams = info.ranges === false ? 1 : ctx.tuning.connectionsPerFile
-    const ranges = planRanges(info.size, done, ctx.tuning.partSize, streams)
-    // Parts written side by side leave holes until they meet: the file gets its size first. One stream
-    // from byte 0 grows it as it writes (a resume accepts a .part shorter than the object).
-    if (resumed === 0 && ranges.length > 1) await fh.truncate(info.size)
-    // The opened GET covers the whole object: it serves a plan of one range from 0 to the end.
-    const [only] = ranges
-    let firstResponse =
-      ranges.length === 1 && only?.start === 0 && only.end === info.size ? opened : undefined
-    if (!firstResponse) destroyBody(opened)
-    // The first failure stops the sibling connections at once instead of letting them finish their parts.
-    const fetching = new AbortController()
-    const relayStop = (): void => fetching.abort(ctx.signal.reason)
-    ctx.signal.addEventListener('abort', relayStop, { once: true })
-    let firstError: unknown = null
-    let next = 0
-    const connection = async (): Promise<void> => {
-      try {
-        while (next < ranges.length && !fetching.signal.aborted) {
-          const r = ranges[next++]!
-          const response = firstResponse
-          firstResponse = undefined
-          await fetchRange(
+    const gaps = done.missing(info.size)
+    // The opened GET covers the whole object: it serves a fetch of everything from 0 to the end.
+    const [only] = gaps
+    const whole = gaps.length === 1 && only?.[0] === 0 && only[1] === info.size ? opened : undefined
+    if (!whole) destroyBody(opened)
+    // A server without byte ranges sends the whole file on the one GET already open: one part, one stream.
+    const policy =
+      info.ranges === false
+        ? connectionPolicy({ connectionsPerFile: 1, partSize: Math.max(1, info.size) })
+        : (ctx.policy ?? connectionPolicy(ctx.tuning))
+    try {
+      await fetchParts({
+        gaps,
+        policy,
+        signal: ctx.signal,
+        ...(whole ? { opened: whole } : {}),
+        // Parts written side by side leave holes until they meet: the file gets its size first. One
+        // stream from byte 0 grows it as it writes (a resume accepts a .part shorter than the object).
+        beforeParallel: () => (resumed === 0 ? fh.truncate(info.size) : Promise.resolve()),
+        fetchPart: (part, signal, response) =>
+          fetchRange(
             {
               source,
               object,
@@ -257,33 +262,27 @@ async function fetchVerifyCommit(plan: FetchPlan, opened?: GetObjectCommandOutpu
               dir,
               limiter: ctx.limiter,
               tuning: ctx.tuning,
-              signal: fetching.signal,
+              signal,
               onData: (offset, chunk) => hasher?.feed(offset, chunk),
               onWritten: (offset, length) => {
                 done.add(offset, offset + length)
                 meter.add(length)
+                policy.received(length)
                 hasher?.advanceTo(done.contiguousEnd(0))
                 if (schedule.wrote(length)) saveProgress()
               },
               onRetry: (message) => ctx.log?.('warn', message),
+              onRequest: () => policy.requestStarted(),
+              onAttemptFailed: (err) => policy.failed(err),
+              onRetryWait: (waiting) => policy.retryWait(waiting),
             },
-            r.start,
-            r.end,
+            part,
             response,
-          )
-        }
-      } catch (err) {
-        if (firstError === null) {
-          firstError = err
-          fetching.abort('failed')
-        }
-      }
+          ),
+      })
+    } finally {
+      throwIfStopped(ctx.signal)
     }
-    const connections = Math.max(1, Math.min(ctx.tuning.connectionsPerFile, ranges.length))
-    await Promise.all(Array.from({ length: connections }, connection))
-    ctx.signal.removeEventListener('abort', relayStop)
-    throwIfStopped(ctx.signal)
-    if (firstError !== null) throw firstError
     // Wait for a periodic save still under way, so it cannot land after the file is committed.
     await saves.settled()
 
@@ -457,15 +456,14 @@ function expectedChecksums(job: TransferJob, info: ObjectInfo, tuning: TransferT
 
 /**
  * Objects up to this size are hashed on this thread from the bytes as they arrive: below it, hashing
- * costs about what the messages to a hashing thread would (an estimate; MD5 of 1 MiB is 1.3 ms). Above
- * it, the shared hashing threads take the work off this thread (200 files of 1 MiB from s3rver,
- * verifying MD5: 1.64 -> 1.54 s; no less CPU, but on two cores shared with s3rver that is all there is).
+ * costs about what the messages to a hashing thread would. Above it, the shared hashing threads take
+ * the work off this thread: no less CPU, but a second core's worth of it (docs/benchmarks.md).
  */
 const INLINE_HASH_MAX_BYTES = 256 * 1024
 
 /**
- * An object this large waits for a hashing thread to start if none is up: its hash (MD5 of 32 MiB,
- * ~60 ms) costs about what a thread's start does. A smaller one is hashed here meanwhile.
+ * An object this large waits for a hashing thread to start if none is up: its hash costs about what
+ * a thread's start does. A smaller one is hashed here meanwhile.
  */
 const THREAD_START_PAYS_BYTES = 32 * 1024 * 1024
 
@@ -474,7 +472,7 @@ const THREAD_START_PAYS_BYTES = 32 * 1024 * 1024
  * common case: MD5 ETag, SHA-256, CRC32), beside the socket reads and file writes; CRC32C and
  * CRC64NVME come from the SDK's JavaScript and stay on this thread. While no thread is up, small
  * objects do not wait for one to start: they hash here, and a thread starts for the files after them
- * (one 1 MiB file verified: ~0.06 s less; the first of a batch no longer waits).
+ * (the first of a batch no longer waits).
  */
 function makeHasher(
   algorithms: ChecksumAlgorithm[],
