@@ -14,6 +14,7 @@ import { makeTempDir, removeTempDir } from '../support/temp'
 const MiB = 1024 * 1024
 /** Short for the test; the default is 15 s (see src/core/claims/claim-timing.ts). */
 const STALE_SECONDS = 3
+const POLL = { timeout: 20_000, interval: 50 }
 
 interface Pod {
   child: ChildProcess
@@ -161,12 +162,14 @@ describe('pods sharing one volume', () => {
     const before = servedBytes(keys.a)
     const claimer = await pod(name, 1, v, 3 * MiB)
     const size = objects.a!.body.length
-    await until(async () => ((await stat(`${target}.part`).catch(() => null))?.size ?? 0) >= 0.1 * size)
+    await expect
+      .poll(async () => (await stat(`${target}.part`).catch(() => null))?.size ?? 0, POLL)
+      .toBeGreaterThanOrEqual(0.1 * size)
     const follower = await pod(name, 2, v, 3 * MiB)
-    await until(async () => (await readSidecarBytes(`${target}.part.json`)) >= 0.4 * size)
+    await expect.poll(() => readSidecarBytes(`${target}.part.json`), POLL).toBeGreaterThanOrEqual(0.4 * size)
     claimer.child.kill('SIGKILL')
     const killedAt = Date.now()
-    await until(async () => (await ownerHost(target)) === 'pod-2', 30_000)
+    await expect.poll(() => ownerHost(target), { ...POLL, timeout: 30_000 }).toBe('pod-2')
     const takeoverMs = Date.now() - killedAt
     // The claim stops moving at the kill; it is stale STALE_SECONDS later, seen at the next look.
     expect(takeoverMs).toBeLessThan(STALE_SECONDS * 1000 + 2_500)
@@ -184,14 +187,12 @@ describe('pods sharing one volume', () => {
     const v = await volume(name)
     const target = join(v.dir, 'ComfyUI/models/checkpoints/a.safetensors')
     const claimer = await pod(name, 1, v, 3 * MiB)
-    await until(async () => (await ownerHost(target)) === 'pod-1')
+    await expect.poll(() => ownerHost(target), POLL).toBe('pod-1')
     const follower = await pod(name, 2, v, 3 * MiB)
     // Wait until pod 2 follows a (its progress line says so), then cancel it there.
-    await until(async () =>
-      /"fetchedBy": ?"pod-1"/.test(
-        await readFile(join(work, name, 'state-2', 'progress.json'), 'utf8').catch(() => ''),
-      ),
-    )
+    await expect
+      .poll(() => readFile(join(work, name, 'state-2', 'progress.json'), 'utf8').catch(() => ''), POLL)
+      .toMatch(/"fetchedBy": ?"pod-1"/)
     const cancel = await pod(name, 2, v, 3 * MiB, ['cancel', '--path', target])
     expect((await cancel.done).status).toBe(0)
     const partSize = (await stat(`${target}.part`)).size
@@ -222,14 +223,6 @@ describe('pods sharing one volume', () => {
     )
   }, 60_000)
 })
-
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 async function ownerHost(target: string): Promise<string | undefined> {
   try {

@@ -73,15 +73,16 @@ export async function readClaim(localPath: string): Promise<{ exists: boolean; o
     return { exists: true, owner: parsed.success ? parsed.data : null }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return { exists: await claimExists(localPath), owner: null }
+    // No owner file (yet): whether there is a claim is what the lstat above saw.
+    if (code === 'ENOENT') return { exists: st !== null, owner: null }
     // A half-written file cannot happen (owner.json is replaced by rename); a bad one is unreadable.
     return { exists: true, owner: null }
   }
 }
 
-async function claimExists(localPath: string): Promise<boolean> {
-  return stat(claimDir(localPath)).then(
-    (s) => s.isDirectory(),
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
     () => false,
   )
 }
@@ -123,11 +124,6 @@ export async function takeOverClaim(localPath: string, seen: number): Promise<bo
  * is the moment a claim changes hands, whatever the owner file says a moment later.
  */
 export async function generationIsNewest(localPath: string, generation: number): Promise<boolean> {
-  const exists = (p: string) =>
-    stat(p).then(
-      () => true,
-      () => false,
-    )
   if (!(await exists(claimDir(localPath)))) return false
   return !(await exists(join(claimDir(localPath), `gen-${generation + 1}`)))
 }
