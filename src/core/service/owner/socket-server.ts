@@ -27,7 +27,10 @@ export interface ServiceEventSource {
 export interface ServiceServer {
   /** The socket path (or pipe name) clients connect to. */
   readonly address: string
-  /** Stops accepting, drops every connection and removes the socket file. */
+  /**
+   * Stops accepting, answers the requests already being served (a `worker stop` must hear that it
+   * worked even though it is what ends the owner), then hangs up on every connection.
+   */
   close(): Promise<void>
 }
 
@@ -37,6 +40,9 @@ export interface ServiceServer {
  */
 const MAX_SUBSCRIBER_BACKLOG_BYTES = 32 * 1024 * 1024
 
+/** How long close() waits for requests in flight to be answered and flushed before it cuts them off. */
+const CLOSE_DRAIN_MS = 5_000
+
 const callable: ReadonlySet<string> = new Set(SERVICE_METHODS)
 
 type ServiceMethod = (typeof SERVICE_METHODS)[number]
@@ -45,11 +51,14 @@ export async function serveService(
   api: DownloadServiceApi,
   events: ServiceEventSource,
   socketPath: string,
+  options: { drainMs?: number } = {},
 ): Promise<ServiceServer> {
+  const drainMs = options.drainMs ?? CLOSE_DRAIN_MS
   const isPipe = process.platform === 'win32'
   if (!isPipe) await removeStaleSocket(socketPath)
 
   const connections = new Set<Socket>()
+  const inFlight = new Set<Promise<void>>()
   const subscribers = new Set<Socket>()
   // One subscription to the service for all connections: each event is serialized once, not per client.
   let unsubscribeEvents: (() => void) | null = null
@@ -81,7 +90,11 @@ export async function serveService(
     }
     const splitter = new LineSplitter(
       MAX_REQUEST_LINE_BYTES,
-      (line) => void handleLine(line),
+      (line) => {
+        const handled = handleLine(line)
+        inFlight.add(handled)
+        void handled.finally(() => inFlight.delete(handled))
+      },
       () => {
         // The rest of the stream has no framing we could trust: answer once and hang up.
         reply({ id: null, error: badRequest(`Request line longer than ${MAX_REQUEST_LINE_BYTES} bytes`) })
@@ -146,18 +159,28 @@ export async function serveService(
   if (!isPipe) await chmod(socketPath, 0o600)
   server.on('error', (err) => console.error(`modeldl: service socket ${socketPath}: ${err.message}`))
 
-  let closed: Promise<void> | null = null
-  return {
-    address: socketPath,
-    close: () =>
-      (closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        for (const socket of connections) socket.destroy()
-        unsubscribeEvents?.()
-        unsubscribeEvents = null
-        subscribers.clear()
-      })),
+  const hangUp = async (): Promise<void> => {
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+    unsubscribeEvents?.()
+    unsubscribeEvents = null
+    subscribers.clear()
+    await withinMs(Promise.allSettled([...inFlight]), drainMs)
+    // end() sends what is buffered, then FIN; a peer that never reads is destroyed after the wait.
+    const gone = [...connections].map(
+      (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()).end()),
+    )
+    await withinMs(Promise.all(gone), drainMs)
+    for (const socket of connections) socket.destroy()
+    await stopped
   }
+  let closed: Promise<void> | null = null
+  return { address: socketPath, close: () => (closed ??= hangUp()) }
+}
+
+async function withinMs(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
 }
 
 function badRequest(message: string): ServiceErrorShape {

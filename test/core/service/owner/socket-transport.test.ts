@@ -135,6 +135,25 @@ describe('socket server and client', () => {
     }
   })
 
+  it('a request in flight when the server closes still gets its answer (worker stop ends its own owner)', async () => {
+    let finish = (): void => {}
+    const slowStop = Object.fromEntries(
+      SERVICE_METHODS.map((method) => [method, async () => null]),
+    ) as unknown as DownloadServiceApi
+    slowStop.stopWorker = () => new Promise<void>((resolve) => (finish = resolve))
+    const { socketPath } = statePaths(await temp.make('sock-'))
+    const server = await serveService(slowStop, { on: () => () => {} }, socketPath)
+    cleanups.push(() => server.close())
+    const client = await connect(socketPath)
+    const stopping = client.api.stopWorker({ force: false })
+    await new Promise((r) => setTimeout(r, 50))
+    const closing = server.close()
+    setTimeout(() => finish(), 200)
+    await expect(stopping).resolves.toBeUndefined()
+    await closing
+    await expect(connectSocket(socketPath, { timeoutMs: 500 })).rejects.toThrow()
+  })
+
   it('answers concurrent calls each to its own request', async () => {
     const { socketPath } = await start()
     const client = await connect(socketPath)
@@ -246,16 +265,20 @@ describe('socket server and client', () => {
     await expect(client.api.list()).rejects.toMatchObject({ code: 'unavailable' })
   })
 
-  it('pending calls fail as unavailable when the server closes', async () => {
-    const { fake, socketPath, server } = await start()
+  it('calls the service does not answer within the drain time fail as unavailable when the server closes', async () => {
+    const fake = new FakeService()
+    const { socketPath } = statePaths(await temp.make('sock-'))
+    const server = await serveService(fake, fake.events, socketPath, { drainMs: 100 })
+    cleanups.push(() => server.close())
     const client = await connect(socketPath)
     const answer: { finish?: () => void } = {}
     fake.stopWorker = () => new Promise<void>((resolve) => (answer.finish = resolve))
     const pending = client.api.stopWorker({ force: false })
     await expect.poll(() => answer.finish).toBeDefined() // the call reached the service, which has not answered
+    const failing = expect(pending).rejects.toMatchObject({ code: 'unavailable' })
     await server.close()
     answer.finish?.()
-    await expect(pending).rejects.toMatchObject({ code: 'unavailable' })
+    await failing
     // The event a ServiceLink follows: the connection says it is over, with why.
     await expect(client.closed).resolves.toMatchObject({
       code: 'unavailable',
