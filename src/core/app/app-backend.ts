@@ -39,6 +39,10 @@ import { RecentConfigs } from './recent-configs'
 import { s3SettingsFrom } from './service-settings'
 import { applySettingsPatch, parseSettingsPatch, type SettingsStore } from './settings-store'
 import { connectionTarget, testConnection } from './test-connection'
+import { OpenedWorkflows } from './opened-workflows'
+import { downloadUrl, lookUpUrl, type UrlDownloadContext } from './url-download'
+import { checkWindowUrl } from './window-urls'
+import { downloadWorkflowModels } from './workflow-downloads'
 import { openWorkflowData, openWorkflowFile, type WorkflowOpenContext } from './workflow-open'
 
 type Env = Record<string, string | undefined>
@@ -57,6 +61,12 @@ export interface AppBackendDeps {
   version: string
   platform?: string
   env?: Record<string, string | undefined>
+  /**
+   * Certificates to trust when the backend looks URLs up (url:lookup, workflow:download) instead of
+   * Node's defaults plus NODE_EXTRA_CA_CERTS: a process that cannot be started with that variable (a
+   * test's own CA). The worker's downloads follow its own environment.
+   */
+  httpCa?: string[]
   /** resources/sample-model-config.json */
   sampleConfigPath: string
   /** Where the backend reports what the window cannot act on (a watcher that failed to start…). */
@@ -296,11 +306,21 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     return testConnection(s3SettingsFrom(settings, credentials, env), target, env)
   }
 
+  // ---- workflows and URLs --------------------------------------------------------------------------
+  const workflows = new OpenedWorkflows()
   const workflowContext = (): WorkflowOpenContext => ({
     settings: deps.settings.view().settings,
     credentials: deps.settings.credentials(),
     env,
     gate,
+    keep: (models) => workflows.keep(models),
+  })
+  const urlContext = (): UrlDownloadContext => ({
+    settings: deps.settings.view().settings,
+    env,
+    gate,
+    ...(deps.httpCa ? { ca: deps.httpCa } : {}),
+    enqueue: (request) => deps.service.api.enqueue(request),
   })
 
   // ---- handlers -----------------------------------------------------------------------------------
@@ -323,7 +343,13 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
         capabilities: { dialogs: desktop, reveal: desktop, notifications: desktop },
       }
     },
-    'downloads:enqueue': (request) => api.enqueue(request),
+    'downloads:enqueue': async (request) => {
+      // A config's URLs go where the window's other URLs may (window-urls.ts), whichever channel asks.
+      request.entries.forEach(
+        (e, i) => e.url !== undefined && checkWindowUrl(e.url, env, `entries.${i}.url: `),
+      )
+      return api.enqueue(request)
+    },
     'downloads:cancel': (selector) => api.cancel(selector),
     'downloads:pause': (selector) => api.pause(selector),
     'downloads:resume': (selector) => api.resume(selector),
@@ -372,6 +398,15 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
       scans.get(scanId)?.abort(new ScanError('cancelled', 'The scan was cancelled'))
     },
     'workflow:open': (request) => openWorkflowData(request, workflowContext()),
+    'workflow:download': (request) =>
+      downloadWorkflowModels(request, {
+        workflows,
+        env,
+        ...(deps.httpCa ? { ca: deps.httpCa } : {}),
+        enqueue: (r) => api.enqueue(r),
+      }),
+    'url:lookup': (request) => lookUpUrl(request, urlContext()),
+    'url:download': (request) => downloadUrl(request, urlContext()),
     'dialog:openConfig': async () => {
       throw new ApiError('unsupported', `Open dialog: ${DESKTOP_ONLY}`)
     },

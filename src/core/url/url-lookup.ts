@@ -12,6 +12,8 @@ import { HttpSources } from '../transfer/http-source/http-sources'
 import { printableUrl } from './printable-url'
 
 type Env = Record<string, string | undefined>
+/** Certificates to trust instead of Node's defaults (HttpSources' `ca`); unset, the system's apply. */
+type Ca = string[] | undefined
 
 /** Why a URL could not be looked up: the host's answer (404, refused, unreachable) or no file name. */
 export class UrlLookupError extends Error {
@@ -38,9 +40,13 @@ const LOOKUPS_IN_FLIGHT = 4
  */
 export async function describeUrlModel(
   url: string,
-  where: { dir: string; group: string; env: Env; config: ModelConfigOptions },
+  where: { dir: string; group: string; env: Env; config: ModelConfigOptions; ca?: Ca },
 ): Promise<ModelEntry> {
-  const http = new HttpSources({ env: where.env, tuning: DEFAULT_TUNING })
+  const http = new HttpSources({
+    env: where.env,
+    tuning: DEFAULT_TUNING,
+    ...(where.ca ? { ca: where.ca } : {}),
+  })
   const stop = new AbortController()
   const timer = setTimeout(() => stop.abort('cancelled'), ONE_URL_TIMEOUT_MS)
   try {
@@ -79,8 +85,12 @@ export type UrlLookup = { ok: true; entry: EnqueueEntry } | { ok: false; reason:
  * answer is left out with the reason, the others are queued. The sha256 the workflow carries, if any,
  * goes with the entry.
  */
-export async function lookUpUrlModels(models: ResolvedWorkflowModel[], env: Env): Promise<UrlLookup[]> {
-  const http = new HttpSources({ env, tuning: DEFAULT_TUNING })
+export async function lookUpUrlModels(
+  models: ResolvedWorkflowModel[],
+  env: Env,
+  ca?: Ca,
+): Promise<UrlLookup[]> {
+  const http = new HttpSources({ env, tuning: DEFAULT_TUNING, ...(ca ? { ca } : {}) })
   const stop = new AbortController()
   const timer = setTimeout(() => stop.abort('cancelled'), MANY_URLS_TIMEOUT_MS)
   const one = async (m: ResolvedWorkflowModel): Promise<UrlLookup> => {

@@ -56,6 +56,7 @@ const OPENED: OpenedWorkflow = {
   container: 'json',
   s3Source: SOURCE,
   models: [AE, DETAIL, CLIP, T5, UPSCALER, FANCY],
+  workflowId: 'wf-1',
 }
 
 let disconnect: (() => void) | null = null
