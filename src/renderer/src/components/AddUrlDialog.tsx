@@ -26,6 +26,22 @@ export function AddUrlDialog({ onClose }: { onClose: () => void }) {
     urlInput.current?.focus()
     return () => previous?.focus?.()
   }, [])
+  // Escape closes wherever focus is: a button disabled while the host answers drops it to the page.
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation()
+        onClose()
+      }
+    }
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [onClose])
+  // A refusal is to be fixed in the URL (or the folder): the caret goes back there.
+  const refused = (e: unknown) => {
+    setError(errorMessage(e))
+    urlInput.current?.focus()
+  }
 
   // What was looked up belongs to the URL and folder it was looked up with.
   const edit = (change: () => void) => {
@@ -45,7 +61,7 @@ export function AddUrlDialog({ onClose }: { onClose: () => void }) {
     try {
       setFound(await commands.lookUpUrl(request()))
     } catch (e) {
-      setError(errorMessage(e))
+      refused(e)
     } finally {
       setPhase('idle')
     }
@@ -57,8 +73,8 @@ export function AddUrlDialog({ onClose }: { onClose: () => void }) {
       await commands.downloadUrl(request())
       onClose()
     } catch (e) {
-      setError(errorMessage(e))
       setPhase('idle')
+      refused(e)
     }
   }
   const submit = (e: FormEvent) => {
@@ -83,10 +99,6 @@ export function AddUrlDialog({ onClose }: { onClose: () => void }) {
         className="w-full max-w-lg rounded-lg border border-zinc-200 bg-white p-4 shadow-xl dark:border-zinc-700 dark:bg-zinc-800"
         onSubmit={submit}
         onKeyDown={(e) => {
-          if (e.key === 'Escape') {
-            e.stopPropagation()
-            onClose()
-          }
           if (e.key === 'Tab') trapTab(e, box.current)
         }}
       >

@@ -114,6 +114,8 @@ function WorkflowRow({
   const state = workflowRowState(m, record)
   const source = workflowSourceText(m, s3Source)
   const sourceTitle = m.state === 'installed' ? m.localPath : (m.s3Uri ?? m.url)
+  // A URL model's size is known once the service has looked it up and queued it.
+  const size = m.size ?? record?.expectedSize
   return (
     <tr
       aria-label={m.name}
@@ -153,7 +155,7 @@ function WorkflowRow({
       <td className="muted truncate pr-2 font-mono text-xs" title={sourceTitle}>
         {source}
       </td>
-      <td className="pr-3 text-right tabular-nums">{m.size === undefined ? '—' : formatBytes(m.size)}</td>
+      <td className="pr-3 text-right tabular-nums">{size === undefined ? '—' : formatBytes(size)}</td>
     </tr>
   )
 }
