@@ -88,11 +88,8 @@ describe('a ComfyUI workflow in the window (serve --ui, s3rver, Chromium)', () =
     expect(await row('ae.safetensors').textContent()).toContain('vae/ae.safetensors')
     expect(await row('ae.safetensors').textContent()).toContain('8.4 MB')
     expect(await row('ae.safetensors').getByRole('checkbox').isChecked()).toBe(true)
-    // URL rows are ticked too (test/e2e/url-download.test.ts fetches them); this session has no
-    // Hugging Face to ask, so they are unticked here and the S3 ones go alone.
     expect(await row('t5xxl_fp16.safetensors').getByRole('checkbox').isChecked()).toBe(true)
-    await row('t5xxl_fp16.safetensors').getByRole('checkbox').uncheck()
-    await row('flux1-dev.safetensors').getByRole('checkbox').uncheck()
+    expect(await page.getByRole('button', { name: 'Download missing (4)' }).isVisible()).toBe(true)
     await screenshot(page, 'workflow-open-light')
     await page.emulateMedia({ colorScheme: 'dark' })
     await screenshot(page, 'workflow-open-dark')
@@ -100,6 +97,10 @@ describe('a ComfyUI workflow in the window (serve --ui, s3rver, Chromium)', () =
   })
 
   it('Download missing queues the S3 ones; they land verified and their rows say installed', async () => {
+    // URL rows are ticked too (test/e2e/url-download.test.ts fetches them); this session has no
+    // Hugging Face to ask, so they are unticked here and the S3 ones go alone.
+    await row('t5xxl_fp16.safetensors').getByRole('checkbox').uncheck()
+    await row('flux1-dev.safetensors').getByRole('checkbox').uncheck()
     await page.getByRole('button', { name: 'Download missing (2)' }).click()
     await expect.poll(() => stateOf('ae.safetensors'), { timeout: 60_000 }).toBe('installed')
     await expect.poll(() => stateOf('flux/detail.safetensors'), { timeout: 60_000 }).toBe('installed')
