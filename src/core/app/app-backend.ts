@@ -39,10 +39,8 @@ import { RecentConfigs } from './recent-configs'
 import { s3SettingsFrom } from './service-settings'
 import { applySettingsPatch, parseSettingsPatch, type SettingsStore } from './settings-store'
 import { connectionTarget, testConnection } from './test-connection'
-import { OpenedWorkflows } from './opened-workflows'
-import { downloadUrl, lookUpUrl, type UrlDownloadContext } from './url-download'
+import { createUrlHandlers } from './url-handlers'
 import { checkWindowUrl } from './window-urls'
-import { downloadWorkflowModels } from './workflow-downloads'
 import { openWorkflowData, openWorkflowFile, type WorkflowOpenContext } from './workflow-open'
 
 type Env = Record<string, string | undefined>
@@ -307,20 +305,19 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
   }
 
   // ---- workflows and URLs --------------------------------------------------------------------------
-  const workflows = new OpenedWorkflows()
+  const urls = createUrlHandlers({
+    settings: () => deps.settings.view().settings,
+    env,
+    gate,
+    ...(deps.httpCa ? { ca: deps.httpCa } : {}),
+    enqueue: (request) => deps.service.api.enqueue(request),
+  })
   const workflowContext = (): WorkflowOpenContext => ({
     settings: deps.settings.view().settings,
     credentials: deps.settings.credentials(),
     env,
     gate,
-    keep: (models) => workflows.keep(models),
-  })
-  const urlContext = (): UrlDownloadContext => ({
-    settings: deps.settings.view().settings,
-    env,
-    gate,
-    ...(deps.httpCa ? { ca: deps.httpCa } : {}),
-    enqueue: (request) => deps.service.api.enqueue(request),
+    keep: urls.keep,
   })
 
   // ---- handlers -----------------------------------------------------------------------------------
@@ -398,15 +395,7 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
       scans.get(scanId)?.abort(new ScanError('cancelled', 'The scan was cancelled'))
     },
     'workflow:open': (request) => openWorkflowData(request, workflowContext()),
-    'workflow:download': (request) =>
-      downloadWorkflowModels(request, {
-        workflows,
-        env,
-        ...(deps.httpCa ? { ca: deps.httpCa } : {}),
-        enqueue: (r) => api.enqueue(r),
-      }),
-    'url:lookup': (request) => lookUpUrl(request, urlContext()),
-    'url:download': (request) => downloadUrl(request, urlContext()),
+    ...urls.handlers,
     'dialog:openConfig': async () => {
       throw new ApiError('unsupported', `Open dialog: ${DESKTOP_ONLY}`)
     },
