@@ -16,7 +16,13 @@ import type {
   ServiceStatus,
 } from './service-contract'
 import type { SettingsPatch, SettingsView } from './settings'
-import type { OpenedWorkflow, WorkflowFileRequest } from './workflow'
+import type { UrlDownloadResult, UrlModelInfo, UrlModelRequest } from './url-model'
+import type {
+  OpenedWorkflow,
+  WorkflowDownloadRequest,
+  WorkflowDownloadResult,
+  WorkflowFileRequest,
+} from './workflow'
 
 // ---- data that crosses ------------------------------------------------------------------------
 
@@ -206,6 +212,12 @@ export interface InvokeContract {
   'scan:cancel': [{ scanId: string }, void]
   /** A ComfyUI workflow (.json or .png) from its bytes: its models, each installed, in S3, at a URL or not found. */
   'workflow:open': [WorkflowFileRequest, OpenedWorkflow]
+  /** Queues rows of an opened workflow (S3 and URL ones alike); says why each other row was not queued. */
+  'workflow:download': [WorkflowDownloadRequest, WorkflowDownloadResult]
+  /** One model at a URL: its name and size from the host, and where it would land. Nothing is queued. */
+  'url:lookup': [UrlModelRequest, UrlModelInfo]
+  /** The same look-up again, then the model is queued. */
+  'url:download': [UrlModelRequest, UrlDownloadResult]
   /** Desktop only (capabilities.dialogs): a native file picker; null when the user cancels. */
   'dialog:openConfig': [void, ConfigLoadResult | null]
   /** Desktop only: a native file picker for a workflow; null when the user cancels. */
@@ -261,6 +273,9 @@ export const INVOKE_METHODS = {
   startScan: 'scan:start',
   cancelScan: 'scan:cancel',
   openWorkflow: 'workflow:open',
+  downloadWorkflow: 'workflow:download',
+  lookUpUrl: 'url:lookup',
+  downloadUrl: 'url:download',
   openConfigDialog: 'dialog:openConfig',
   openWorkflowDialog: 'dialog:openWorkflow',
   saveConfigDialog: 'dialog:saveConfigPath',

@@ -5,10 +5,14 @@ import type { InvokeChannel, RequestOf } from './api-contract'
 import {
   MAX_CONFIG_BYTES,
   MAX_CONFIG_ENTRIES,
+  MAX_FOLDER_CHARS,
   MAX_NAME_CHARS,
   MAX_S3_URI_CHARS,
+  MAX_URL_CHARS,
   MAX_WORKFLOW_BASE64_CHARS,
+  MAX_WORKFLOW_DOWNLOAD_NAMES,
   MAX_WORKFLOW_FILE_BYTES,
+  MAX_WORKFLOW_KEY_CHARS,
 } from './limits'
 import {
   AbsolutePathSchema,
@@ -26,6 +30,18 @@ const s3Uri = z
   .string()
   .max(MAX_S3_URI_CHARS)
   .regex(/^s3:\/\/[^/]+(\/.*)?$/, 'must be s3://bucket/prefix')
+
+// Any scheme passes here: the service says why a file: or http: URL is refused, in the user's words.
+const UrlModelRequestSchema = z.object({
+  url: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(MAX_URL_CHARS, `must be at most ${MAX_URL_CHARS} characters`),
+  folder: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(MAX_FOLDER_CHARS, `must be at most ${MAX_FOLDER_CHARS} characters`),
+})
 
 const ModelInfoSchema = z.object({
   id: absolutePath,
@@ -83,6 +99,16 @@ export const INVOKE_SCHEMAS: { [C in InvokeChannel]: z.ZodType<RequestOf<C>> } =
       .max(MAX_WORKFLOW_BASE64_CHARS, `must be at most ${MAX_WORKFLOW_FILE_BYTES / 1024 / 1024} MiB`)
       .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
   }),
+  'workflow:download': z.object({
+    workflowId: z.string().min(1).max(64),
+    names: z
+      .array(
+        z.string().min(1).max(MAX_WORKFLOW_KEY_CHARS, `must be at most ${MAX_WORKFLOW_KEY_CHARS} characters`),
+      )
+      .max(MAX_WORKFLOW_DOWNLOAD_NAMES, `must be at most ${MAX_WORKFLOW_DOWNLOAD_NAMES} rows`),
+  }),
+  'url:lookup': UrlModelRequestSchema,
+  'url:download': UrlModelRequestSchema,
   'dialog:openConfig': none,
   'dialog:openWorkflow': none,
   'dialog:saveConfigPath': none,

@@ -22,6 +22,12 @@ export const MAX_WORKFLOW_BASE64_CHARS = 4 * Math.ceil(MAX_WORKFLOW_FILE_BYTES /
 export const MAX_WS_FRAME_BYTES = Math.max(2 * MAX_CONFIG_BYTES, MAX_WORKFLOW_BASE64_CHARS) + MiB
 /** A download URL: far beyond Hugging Face's or CivitAI's, and a CDN's presigned links. */
 export const MAX_URL_CHARS = 4096
+/** Rows of one workflow:download request: far beyond a real workflow's models. */
+export const MAX_WORKFLOW_DOWNLOAD_NAMES = 1000
+/** One row's `folder/name` in it. */
+export const MAX_WORKFLOW_KEY_CHARS = 512
+/** A folder a URL model goes in, relative to the models root. */
+export const MAX_FOLDER_CHARS = 512
 /** Invokes one WebSocket client may send per second, on average; a burst of up to this many is fine. */
 export const WS_INVOKES_PER_SECOND = 50
 export const WS_INVOKE_BURST = 200

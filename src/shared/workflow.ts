@@ -1,7 +1,7 @@
 // What a ComfyUI workflow needs, and where each model can come from. Shared so that the CLI's table,
 // its JSON and a window showing the same table speak of one shape, and queue and save the same models.
 import type { ModelInfo } from './api-contract'
-import type { EnqueueEntry } from './service-contract'
+import type { EnqueueEntry, EnqueueResult } from './service-contract'
 
 /** The folder of a model whose loader node this project does not know. */
 export const UNKNOWN_FOLDER = 'unknown'
@@ -63,6 +63,32 @@ export interface OpenedWorkflow extends WorkflowResolution {
   name: string
   /** Why the S3 source could not be listed: the models were resolved against the disk and URLs only. */
   s3Problem?: string
+  /**
+   * The service keeps this workflow's resolution, URLs unmasked, under this id (the few most recently
+   * opened): workflow:download names it, so tokens in URLs never have to come back from a window.
+   */
+  workflowId: string
+}
+
+/**
+ * "Download missing" for an opened workflow: its id and the rows to fetch, by workflowModelKey
+ * (`folder/name`: every row has one, even a model with no place on disk, and it is what the user reads).
+ */
+export interface WorkflowDownloadRequest {
+  workflowId: string
+  names: string[]
+}
+
+export interface WorkflowDownloadResult {
+  /** What the service's enqueue said of the models that could be queued; null when none could. */
+  enqueued: EnqueueResult | null
+  /** The rows that were not queued, each with why (a URL that does not answer, not found, installed…). */
+  notQueued: Array<{ name: string; reason: string }>
+}
+
+/** A workflow row's key in workflow:download: its folder and its name as the loader names it. */
+export function workflowModelKey(m: Pick<WorkflowModel, 'folder' | 'name'>): string {
+  return `${m.folder}/${m.name}`
 }
 
 /** A workflow file handed over by a window: a browser has its bytes, never its path. */
@@ -76,6 +102,11 @@ export interface WorkflowFileRequest {
 /** The models that can be queued now: found in the S3 source, with a place to land. */
 export function isQueueable(m: ResolvedWorkflowModel): boolean {
   return m.state === 's3' && m.s3Uri !== undefined && m.localPath !== undefined && m.size !== undefined
+}
+
+/** The models the service can fetch from their URL (its size is looked up when they are queued). */
+export function isUrlQueueable(m: ResolvedWorkflowModel): boolean {
+  return m.state === 'url' && m.url !== undefined && m.localPath !== undefined
 }
 
 /** What the service queues for a model found in the S3 source. */

@@ -1,8 +1,8 @@
 // A ComfyUI workflow in the window (issue 22), in Debian's Chromium against `modeldl serve --ui`, a
 // real worker and s3rver: the editor's JSON picked through the file input, the states the CLI would
-// print, Download missing landing the S3 ones on disk; a PNG carrying the workflow dropped on the
-// window; and files that are no workflow at all (70 MiB, a model list, a PNG without the chunk)
-// answered with what is wrong, in the window.
+// print, Download missing landing the S3 ones on disk (the URL ones: url-download.test.ts); a PNG
+// carrying the workflow dropped on the window; and files that are no workflow at all (70 MiB, a model
+// list, a PNG without the chunk) answered with what is wrong, in the window.
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -82,13 +82,14 @@ describe('a ComfyUI workflow in the window (serve --ui, s3rver, Chromium)', () =
     expect(await stateOf('ae.safetensors')).toBe('from S3')
     expect(await stateOf('flux/detail.safetensors')).toBe('from S3')
     expect(await stateOf('clip_l.safetensors')).toBe('installed')
-    expect(await stateOf('t5xxl_fp16.safetensors')).toBe('URL — not yet downloadable')
+    expect(await stateOf('t5xxl_fp16.safetensors')).toBe('from URL')
     expect(await stateOf('4x-UltraSharp.pth')).toBe('not found')
     expect(await stateOf('adapters/fancy-v2.gguf')).toBe('unknown folder')
     expect(await row('ae.safetensors').textContent()).toContain('vae/ae.safetensors')
     expect(await row('ae.safetensors').textContent()).toContain('8.4 MB')
     expect(await row('ae.safetensors').getByRole('checkbox').isChecked()).toBe(true)
-    expect(await row('t5xxl_fp16.safetensors').getByRole('checkbox').isDisabled()).toBe(true)
+    expect(await row('t5xxl_fp16.safetensors').getByRole('checkbox').isChecked()).toBe(true)
+    expect(await page.getByRole('button', { name: 'Download missing (4)' }).isVisible()).toBe(true)
     await screenshot(page, 'workflow-open-light')
     await page.emulateMedia({ colorScheme: 'dark' })
     await screenshot(page, 'workflow-open-dark')
@@ -96,6 +97,10 @@ describe('a ComfyUI workflow in the window (serve --ui, s3rver, Chromium)', () =
   })
 
   it('Download missing queues the S3 ones; they land verified and their rows say installed', async () => {
+    // URL rows are ticked too (test/e2e/url-download.test.ts fetches them); this session has no
+    // Hugging Face to ask, so they are unticked here and the S3 ones go alone.
+    await row('t5xxl_fp16.safetensors').getByRole('checkbox').uncheck()
+    await row('flux1-dev.safetensors').getByRole('checkbox').uncheck()
     await page.getByRole('button', { name: 'Download missing (2)' }).click()
     await expect.poll(() => stateOf('ae.safetensors'), { timeout: 60_000 }).toBe('installed')
     await expect.poll(() => stateOf('flux/detail.safetensors'), { timeout: 60_000 }).toBe('installed')

@@ -21,7 +21,13 @@ const BASE_INFO: AppInfo = {
 }
 
 const LOADED: ConfigLoadResult = { ok: false, message: 'stub', issues: [] }
-const OPENED: OpenedWorkflow = { name: 'flux.png', format: 'ui', container: 'png:workflow', models: [] }
+const OPENED: OpenedWorkflow = {
+  name: 'flux.png',
+  format: 'ui',
+  container: 'png:workflow',
+  models: [],
+  workflowId: 'wf-1',
+}
 
 function setUp(records: ModelRecord[] = [], win: FakeBrowserWindow | null = null) {
   const base = {

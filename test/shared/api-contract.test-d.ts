@@ -19,6 +19,8 @@ import type {
 } from '../../src/shared/api-contract'
 import { INVOKE_SCHEMAS } from '../../src/shared/api-schemas'
 import type { EnqueueRequest, EnqueueResult, ProgressTick } from '../../src/shared/service-contract'
+import type { UrlDownloadResult, UrlModelInfo, UrlModelRequest } from '../../src/shared/url-model'
+import type { WorkflowDownloadRequest, WorkflowDownloadResult } from '../../src/shared/workflow'
 import { createBridgeApi, type RendererIpc } from '../../src/preload/bridge-api'
 // The global `Window` augmentation the renderer sees (src/preload/api.d.ts is part of this project too).
 import type {} from '../../src/preload/api'
@@ -45,6 +47,8 @@ describe('invoke channels', () => {
   it('INVOKE_SCHEMAS has one schema per channel, parsing to that channel’s request', () => {
     expectTypeOf<keyof typeof INVOKE_SCHEMAS>().toEqualTypeOf<InvokeChannel>()
     expectTypeOf(INVOKE_SCHEMAS['downloads:enqueue']).toEqualTypeOf<ZodType<EnqueueRequest>>()
+    expectTypeOf(INVOKE_SCHEMAS['workflow:download']).toEqualTypeOf<ZodType<WorkflowDownloadRequest>>()
+    expectTypeOf(INVOKE_SCHEMAS['url:download']).toEqualTypeOf<ZodType<UrlModelRequest>>()
     expectTypeOf<{ [C in InvokeChannel]: ZodType<RequestOf<C>> }>().toEqualTypeOf<typeof INVOKE_SCHEMAS>()
   })
 
@@ -75,6 +79,13 @@ describe('the Api the renderer sees', () => {
     expectTypeOf<Api['list']>().parameters.toEqualTypeOf<[]>()
     expectTypeOf<Api['enqueue']>().toEqualTypeOf<(request: EnqueueRequest) => Promise<EnqueueResult>>()
     expectTypeOf<Api['reveal']>().toEqualTypeOf<(request: { id: string }) => Promise<void>>()
+    expectTypeOf<Api['downloadWorkflow']>().toEqualTypeOf<
+      (request: WorkflowDownloadRequest) => Promise<WorkflowDownloadResult>
+    >()
+    expectTypeOf<Api['lookUpUrl']>().toEqualTypeOf<(request: UrlModelRequest) => Promise<UrlModelInfo>>()
+    expectTypeOf<Api['downloadUrl']>().toEqualTypeOf<
+      (request: UrlModelRequest) => Promise<UrlDownloadResult>
+    >()
   })
 
   it('gives every on… a listener of that event’s payload and returns an unsubscribe', () => {

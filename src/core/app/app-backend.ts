@@ -39,6 +39,8 @@ import { RecentConfigs } from './recent-configs'
 import { s3SettingsFrom } from './service-settings'
 import { applySettingsPatch, parseSettingsPatch, type SettingsStore } from './settings-store'
 import { connectionTarget, testConnection } from './test-connection'
+import { createUrlHandlers } from './url-handlers'
+import { checkWindowUrl } from './window-urls'
 import { openWorkflowData, openWorkflowFile, type WorkflowOpenContext } from './workflow-open'
 
 type Env = Record<string, string | undefined>
@@ -57,6 +59,12 @@ export interface AppBackendDeps {
   version: string
   platform?: string
   env?: Record<string, string | undefined>
+  /**
+   * Certificates to trust when the backend looks URLs up (url:lookup, workflow:download) instead of
+   * Node's defaults plus NODE_EXTRA_CA_CERTS: a process that cannot be started with that variable (a
+   * test's own CA). The worker's downloads follow its own environment.
+   */
+  httpCa?: string[]
   /** resources/sample-model-config.json */
   sampleConfigPath: string
   /** Where the backend reports what the window cannot act on (a watcher that failed to start…). */
@@ -296,11 +304,20 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
     return testConnection(s3SettingsFrom(settings, credentials, env), target, env)
   }
 
+  // ---- workflows and URLs --------------------------------------------------------------------------
+  const urls = createUrlHandlers({
+    settings: () => deps.settings.view().settings,
+    env,
+    gate,
+    ...(deps.httpCa ? { ca: deps.httpCa } : {}),
+    enqueue: (request) => deps.service.api.enqueue(request),
+  })
   const workflowContext = (): WorkflowOpenContext => ({
     settings: deps.settings.view().settings,
     credentials: deps.settings.credentials(),
     env,
     gate,
+    keep: urls.keep,
   })
 
   // ---- handlers -----------------------------------------------------------------------------------
@@ -323,7 +340,13 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
         capabilities: { dialogs: desktop, reveal: desktop, notifications: desktop },
       }
     },
-    'downloads:enqueue': (request) => api.enqueue(request),
+    'downloads:enqueue': async (request) => {
+      // A config's URLs go where the window's other URLs may (window-urls.ts), whichever channel asks.
+      request.entries.forEach(
+        (e, i) => e.url !== undefined && checkWindowUrl(e.url, env, `entries.${i}.url: `),
+      )
+      return api.enqueue(request)
+    },
     'downloads:cancel': (selector) => api.cancel(selector),
     'downloads:pause': (selector) => api.pause(selector),
     'downloads:resume': (selector) => api.resume(selector),
@@ -372,6 +395,7 @@ export async function createAppBackend(deps: AppBackendDeps): Promise<AppBackend
       scans.get(scanId)?.abort(new ScanError('cancelled', 'The scan was cancelled'))
     },
     'workflow:open': (request) => openWorkflowData(request, workflowContext()),
+    ...urls.handlers,
     'dialog:openConfig': async () => {
       throw new ApiError('unsupported', `Open dialog: ${DESKTOP_ONLY}`)
     },

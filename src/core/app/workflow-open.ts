@@ -23,6 +23,8 @@ export interface WorkflowOpenContext {
   env: Env
   /** The models roots' gate: a model whose path it refuses is never offered for download. */
   gate: PathGate
+  /** Keeps the unmasked resolution on this side; its id goes to the window (see opened-workflows.ts). */
+  keep(models: readonly ResolvedWorkflowModel[]): string
 }
 
 /** A workflow from its bytes (base64, as the contract carries them). */
@@ -101,6 +103,7 @@ async function open(
     ...(source ? { s3Source: source } : {}),
     ...(s3Problem ? { s3Problem } : {}),
     models: models.map(masked),
+    workflowId: ctx.keep(models),
   }
 }
 

@@ -14,6 +14,8 @@ export async function openService(
   stateDir: string,
   modelsRoot: string,
   overrides: Partial<ServiceSettings> = {},
+  /** The service's environment (its worker gets the allowed part: HF_ENDPOINT, NODE_EXTRA_CA_CERTS…). */
+  env: Record<string, string | undefined> = {},
 ): Promise<DownloadService> {
   const paths = statePaths(stateDir, {})
   const log = createLogger(paths.logFile)
@@ -21,7 +23,7 @@ export async function openService(
     paths,
     ownerKind: 'cli',
     workerEntry: builtWorkerEntry(),
-    env: {},
+    env,
     store: new StateStore(paths.stateFile, { log: log.log }),
     progressFile: new ProgressFileWriter(paths.progressFile, { log: log.log }),
     log,

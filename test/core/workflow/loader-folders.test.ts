@@ -1,7 +1,8 @@
 // The loader table against the list of ComfyUI loaders: each one, in both formats, lands in
 // its folder; the input names and widget positions are those of ComfyUI's INPUT_TYPES.
 import { describe, expect, it } from 'vitest'
-import { foldersFor, looksLikeModelFile } from '../../../src/core/workflow/loader-folders'
+import { foldersFor, LOADER_FOLDERS, looksLikeModelFile } from '../../../src/core/workflow/loader-folders'
+import { COMFY_MODEL_FOLDERS } from '../../../src/shared/url-model'
 import { workflowModels, workflowShape } from '../../../src/core/workflow/workflow-models'
 
 // [node type, input name, widgets before it, folder] as ComfyUI's nodes.py and comfy_extras define them.
@@ -59,5 +60,14 @@ describe('loader folders', () => {
     for (const name of ['.safetensors', 'euler', 'notes.txt', 'model.safetensors style']) {
       expect(looksLikeModelFile(name), name).toBe(false)
     }
+  })
+
+  it('offers every loader folder in the window’s Add URL folder list (src/shared/url-model.ts)', () => {
+    const loaderFolders = new Set(
+      Object.values(LOADER_FOLDERS).flatMap((inputs) => inputs.map((i) => i.folder)),
+    )
+    expect([...loaderFolders].filter((f) => !(COMFY_MODEL_FOLDERS as readonly string[]).includes(f))).toEqual(
+      [],
+    )
   })
 })

@@ -69,7 +69,7 @@ describe('ConfigDropZone', () => {
     ['an API-format JSON', 'api.json', '', '{"4": {"class_type": "CheckpointLoaderSimple"}}'],
   ])('opens %s dropped on the window as a workflow, not a config', async (_what, name, type, bytes) => {
     const fake = createFakeApi({
-      openWorkflow: () => ({ name, format: 'ui', container: 'json', models: [] }),
+      openWorkflow: () => ({ name, format: 'ui', container: 'json', models: [], workflowId: 'wf-1' }),
     })
     const { store } = renderWithApp(<ConfigDropZone />, { fake })
     // Byte strings (every char below 256), so btoa gives the base64 of exactly these bytes.

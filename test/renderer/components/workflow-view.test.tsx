@@ -56,6 +56,7 @@ const OPENED: OpenedWorkflow = {
   container: 'json',
   s3Source: SOURCE,
   models: [AE, DETAIL, CLIP, T5, UPSCALER, FANCY],
+  workflowId: 'wf-1',
 }
 
 let disconnect: (() => void) | null = null
@@ -95,7 +96,7 @@ describe('the workflow view', () => {
     expect(screen.getByText('6 models · 1 installed · 2 in S3 · 1 at a URL only · 2 not found')).toBeTruthy()
     expect(stateOf('ae.safetensors')).toBe('from S3')
     expect(stateOf('clip_l.safetensors')).toBe('installed')
-    expect(stateOf('t5xxl_fp16.safetensors')).toBe('URL — not yet downloadable')
+    expect(stateOf('t5xxl_fp16.safetensors')).toBe('from URL')
     expect(stateOf('4x-UltraSharp.pth')).toBe('not found')
     expect(stateOf('adapters/fancy-v2.gguf')).toBe('unknown folder')
     const ae = within(rowOf('ae.safetensors'))
@@ -110,42 +111,54 @@ describe('the workflow view', () => {
     expect(screen.queryByRole('table', { name: 'Models in the config' })).toBeNull()
   })
 
-  it('ticks the missing ones that can be fetched; Download missing queues them and the rows follow the queue', async () => {
+  it('ticks the missing ones that can be fetched; Download missing names them to the service and the rows follow the queue', async () => {
     const fake = createFakeApi({ openWorkflow: () => OPENED })
+    fake.handle('downloadWorkflow', () => ({
+      enqueued: {
+        batchId: 'b1',
+        queued: [AE.localPath!, DETAIL.localPath!],
+        alreadyQueued: [],
+        alreadyComplete: [],
+        linked: [],
+      },
+      notQueued: [
+        {
+          name: 'text_encoders/t5xxl_fp16.safetensors',
+          reason: 'https://huggingface.co/… could not be looked up: Not found (404)',
+        },
+      ],
+    }))
     const { user, store } = renderWindow(fake)
     await pick(user, new File(['{}'], 'flux-template.json'))
     await screen.findByRole('table', { name: 'Models in the workflow' })
-    expect(checkbox('ae.safetensors').checked).toBe(true)
-    expect(checkbox('flux/detail.safetensors').checked).toBe(true)
-    for (const name of ['clip_l.safetensors', 't5xxl_fp16.safetensors', '4x-UltraSharp.pth']) {
+    // S3 and URL rows alike: the service looks the URL's size up when it queues it.
+    for (const name of ['ae.safetensors', 'flux/detail.safetensors', 't5xxl_fp16.safetensors'])
+      expect(checkbox(name).checked).toBe(true)
+    for (const name of ['clip_l.safetensors', '4x-UltraSharp.pth']) {
       expect(checkbox(name).checked).toBe(false)
       expect(checkbox(name).disabled).toBe(true)
     }
     await user.click(checkbox('ae.safetensors'))
     await user.click(checkbox('ae.safetensors'))
-    await user.click(screen.getByRole('button', { name: 'Download missing (2)' }))
+    await user.click(screen.getByRole('button', { name: 'Download missing (3)' }))
 
-    expect(fake.requestsOf('enqueue')).toEqual([
+    // Rows by name, never URLs: the window holds only masked ones, the service its own copy.
+    expect(fake.requestsOf('downloadWorkflow')).toEqual([
       {
-        entries: [
-          {
-            group: 'vae',
-            modelName: 'ae.safetensors',
-            s3Uri: AE.s3Uri,
-            localPath: AE.localPath,
-            expectedSize: AE.size,
-          },
-          {
-            group: 'loras',
-            modelName: 'flux/detail.safetensors',
-            s3Uri: DETAIL.s3Uri,
-            localPath: DETAIL.localPath,
-            expectedSize: DETAIL.size,
-            sha256: DETAIL.sha256,
-          },
+        workflowId: 'wf-1',
+        names: [
+          'vae/ae.safetensors',
+          'loras/flux/detail.safetensors',
+          'text_encoders/t5xxl_fp16.safetensors',
         ],
       },
     ])
+    expect(fake.requestsOf('enqueue')).toEqual([])
+    expect(
+      await screen.findByText(
+        'Not queued: text_encoders/t5xxl_fp16.safetensors: https://huggingface.co/… could not be looked up: Not found (404)',
+      ),
+    ).toBeTruthy()
     expect(await screen.findByText('Queued 2 models')).toBeTruthy()
     expect((screen.getByRole('button', { name: 'Download missing (0)' }) as HTMLButtonElement).disabled).toBe(
       true,

@@ -63,6 +63,13 @@ function defaultHandlers(): Handlers {
     openWorkflow: () => {
       throw new ApiError('bad_request', 'Not a workflow in this test')
     },
+    downloadWorkflow: () => ({ enqueued: null, notQueued: [] }),
+    lookUpUrl: () => {
+      throw new ApiError('unavailable', 'No URL look-up in this test')
+    },
+    downloadUrl: () => {
+      throw new ApiError('unavailable', 'No URL download in this test')
+    },
     openConfigDialog: () => null,
     openWorkflowDialog: () => null,
     saveConfigDialog: () => null,

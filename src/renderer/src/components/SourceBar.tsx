@@ -3,6 +3,7 @@
 import type { ConfigSource } from '../../../shared/api-contract'
 import { formatCount } from '../lib/format'
 import { useAppStore, useCommands } from '../store/context'
+import { AddUrlButton } from './AddUrlButton'
 import { OpenConfigButton } from './OpenConfigButton'
 import { OpenWorkflowButton } from './OpenWorkflowButton'
 import { CloseIcon } from './icons'
@@ -86,6 +87,7 @@ export function SourceBar() {
               Check disk
             </button>
           )}
+          <AddUrlButton>Add URL…</AddUrlButton>
           <OpenWorkflowButton>Open workflow…</OpenWorkflowButton>
           <OpenConfigButton>Open config…</OpenConfigButton>
         </div>

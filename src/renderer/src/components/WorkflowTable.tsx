@@ -3,7 +3,7 @@
 // it is queued, so the user watches the missing ones land without leaving the view.
 import type { OpenedWorkflow, ResolvedWorkflowModel } from '../../../shared/workflow'
 import { formatBytes } from '../lib/format'
-import { URL_DOWNLOADS, workflowRowState, workflowSourceText, type WorkflowTone } from '../lib/workflow-rows'
+import { workflowRowState, workflowSourceText, type WorkflowTone } from '../lib/workflow-rows'
 import { useAppStore } from '../store/context'
 import { queueableIndexes } from '../store/workflow-slice'
 import { ProgressBar } from './ProgressBar'
@@ -114,6 +114,8 @@ function WorkflowRow({
   const state = workflowRowState(m, record)
   const source = workflowSourceText(m, s3Source)
   const sourceTitle = m.state === 'installed' ? m.localPath : (m.s3Uri ?? m.url)
+  // A URL model's size is known once the service has looked it up and queued it.
+  const size = m.size ?? record?.expectedSize
   return (
     <tr
       aria-label={m.name}
@@ -153,15 +155,17 @@ function WorkflowRow({
       <td className="muted truncate pr-2 font-mono text-xs" title={sourceTitle}>
         {source}
       </td>
-      <td className="pr-3 text-right tabular-nums">{m.size === undefined ? '—' : formatBytes(m.size)}</td>
+      <td className="pr-3 text-right tabular-nums">{size === undefined ? '—' : formatBytes(size)}</td>
     </tr>
   )
 }
 
 /** Why a row cannot be ticked, where that is not plain from its word. */
 function stateTitle(m: ResolvedWorkflowModel): string | undefined {
-  if (m.state === 'url' && !URL_DOWNLOADS)
-    return `Only at its URL, and the engine fetches from S3 only for now: download it by hand into ${m.folder}/`
+  if (m.state === 'url' && !m.localPath)
+    return 'Only at its URL, and the workflow does not say which folder it goes in'
+  if (m.state === 'url')
+    return `From its URL into ${m.folder}/ (its size is asked of the host when it is queued)`
   if (m.state === 'not_found' && m.folder === 'unknown')
     return 'The workflow does not say which folder this goes in, and no folder or S3 object has it'
   return undefined

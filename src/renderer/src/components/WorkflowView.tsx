@@ -6,6 +6,7 @@ import { workflowConfigModels, type OpenedWorkflow } from '../../../shared/workf
 import { workflowSummary } from '../lib/workflow-rows'
 import { useAppStore, useCommands } from '../store/context'
 import type { WorkflowView as WorkflowViewState } from '../store/workflow-slice'
+import { AddUrlButton } from './AddUrlButton'
 import { OpenWorkflowButton } from './OpenWorkflowButton'
 import { WorkflowSaveForm } from './WorkflowSaveForm'
 import { WorkflowTable } from './WorkflowTable'
@@ -34,6 +35,7 @@ export function WorkflowView({ workflow }: { workflow: Exclude<WorkflowViewState
           </span>
         )}
         <div className="ml-auto flex items-center gap-2">
+          <AddUrlButton className="btn btn-quiet">Add URL…</AddUrlButton>
           <OpenWorkflowButton className="btn btn-quiet">Open another…</OpenWorkflowButton>
           <button type="button" className="icon-btn" aria-label="Close the workflow" onClick={close}>
             <CloseIcon />

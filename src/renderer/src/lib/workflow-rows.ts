@@ -16,9 +16,6 @@ export interface WorkflowRowState {
   detail?: string
 }
 
-/** The engine queues S3 objects only for now: a URL-only model is shown, not offered. */
-export const URL_DOWNLOADS = false
-
 export function workflowRowState(m: ResolvedWorkflowModel, record?: ModelRecord): WorkflowRowState {
   if (record && m.state !== 'installed') {
     switch (record.status) {
@@ -50,9 +47,7 @@ export function workflowRowState(m: ResolvedWorkflowModel, record?: ModelRecord)
     case 's3':
       return { word: 'from S3', tone: 'available' }
     case 'url':
-      return URL_DOWNLOADS
-        ? { word: 'from URL', tone: 'available' }
-        : { word: 'URL — not yet downloadable', tone: 'warn' }
+      return { word: 'from URL', tone: 'available' }
     case 'not_found':
       return m.folder === UNKNOWN_FOLDER
         ? { word: 'unknown folder', tone: 'bad' }

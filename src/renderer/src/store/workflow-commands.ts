@@ -1,9 +1,11 @@
 // Opening a workflow and acting on it: the file's bytes (or the desktop's dialog) go to the service,
-// which reads and resolves it; the ticked models are queued through the same enqueue as any config.
+// which reads and resolves it; the ticked rows are named to the service (workflow:download), which
+// builds their entries from its own copy, URLs with their tokens included, and queues them.
 import type { Api } from '../../../shared/api-contract'
 import { MAX_WORKFLOW_FILE_BYTES } from '../../../shared/limits'
 import { isPngBytes, pngTextOnly } from '../../../shared/png-text-chunks'
-import { workflowEnqueueEntry, type OpenedWorkflow } from '../../../shared/workflow'
+import type { UrlModelRequest } from '../../../shared/url-model'
+import { workflowModelKey, type OpenedWorkflow } from '../../../shared/workflow'
 import { fileToBase64 } from '../lib/file-base64'
 import { errorMessage } from '../lib/format'
 import type { AppStore } from './app-store'
@@ -49,19 +51,33 @@ export function createWorkflowCommands(api: Api, store: AppStore) {
     /** The desktop's native picker. */
     openWorkflowDialog: () => show('workflow', () => api.openWorkflowDialog()),
 
-    /** Queues the ticked rows; they then show the queue's own progress. */
+    /** Queues the ticked rows; they then show the queue's own progress. Rows left out say why. */
     async downloadWorkflowSelection(): Promise<void> {
       const { workflow } = state()
       if (workflow.status !== 'open') return
       const models = [...workflow.selected].sort((a, b) => a - b).map((i) => workflow.opened.models[i]!)
       if (models.length === 0) return
       try {
-        const result = await api.enqueue({ entries: models.map(workflowEnqueueEntry) })
+        const result = await api.downloadWorkflow({
+          workflowId: workflow.opened.workflowId,
+          names: models.map(workflowModelKey),
+        })
         state().setWorkflowSelection([])
-        state().pushToast('info', describeEnqueue(result, models.length))
+        if (result.enqueued) state().pushToast('info', describeEnqueue(result.enqueued, models.length))
+        for (const { name, reason } of result.notQueued)
+          state().pushToast('error', `Not queued: ${name}: ${reason}`)
       } catch (e) {
         state().pushToast('error', errorMessage(e))
       }
+    },
+
+    /** One URL typed in the Add URL dialog: what the host says of it (nothing is queued). */
+    lookUpUrl: (request: UrlModelRequest) => api.lookUpUrl(request),
+
+    /** The same URL queued; the toast says what the queue did with it. Errors are the dialog's to show. */
+    async downloadUrl(request: UrlModelRequest): Promise<void> {
+      const result = await api.downloadUrl(request)
+      state().pushToast('info', `${describeEnqueue(result.enqueued, 1)}: ${result.name}`)
     },
   }
 }

@@ -1,6 +1,6 @@
 // The workflow the window has open: the service's resolution of it (read once, not followed: the
 // rows follow the queue's records instead), which rows are ticked, or why it could not be opened.
-import { isQueueable, type OpenedWorkflow } from '../../../shared/workflow'
+import { isQueueable, isUrlQueueable, type OpenedWorkflow } from '../../../shared/workflow'
 
 export type WorkflowView =
   | { status: 'closed' }
@@ -51,7 +51,7 @@ export function workflowSlice(set: Set): WorkflowSlice & WorkflowActions {
   }
 }
 
-/** Rows the engine can fetch now. */
+/** Rows the engine can fetch now: from the S3 source, or from their URL. */
 export function queueableIndexes(opened: OpenedWorkflow): number[] {
-  return opened.models.flatMap((m, i) => (isQueueable(m) ? [i] : []))
+  return opened.models.flatMap((m, i) => (isQueueable(m) || isUrlQueueable(m) ? [i] : []))
 }
