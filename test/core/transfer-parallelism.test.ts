@@ -43,6 +43,33 @@ describe('ParallelismController', () => {
     expect(c.state).toBe('settled')
   })
 
+  it('goes from one connection to sixteen in one step when the first leaves our thread nearly idle', () => {
+    const c = new ParallelismController({ ...LIMITS, maxConnections: 16 })
+    // A far link: each connection costs the thread a few percent.
+    const levels = drive(
+      c,
+      3 * LEVEL_MS,
+      (n) => 25 * n,
+      (n) => 0.04 * n,
+    )
+    expect(levels).toEqual([1, 16])
+    expect(c.state).toBe('settled')
+  })
+
+  it('a long step that pays only in part goes back to the connections its rate accounts for', () => {
+    const c = new ParallelismController(LIMITS)
+    const levels = drive(
+      c,
+      8 * LEVEL_MS,
+      (n) => 25 * Math.min(n, 6),
+      (n) => 0.04 * Math.min(n, 6),
+    )
+    // 16 delivers what 6 would: 6 is tried, 11 (halfway to 16) does not beat it; a second later a
+    // step up (9) is tried again and taken back.
+    expect(levels).toEqual([1, 16, 6, 11, 6, 9, 6])
+    expect(c.state).toBe('settled')
+  })
+
   it('stops at the knee: the step that no longer pays is taken back', () => {
     const c = new ParallelismController(LIMITS)
     // Flat beyond 6 connections: 16 does not beat 4 by enough, so 8 is tried; 12 does not beat 8.

@@ -33,7 +33,7 @@ export interface ThroughputSample {
 /** Time a new level runs before its throughput counts: connections opening, first bytes. */
 export const SETTLE_MS = 150
 /** Time a level is measured for before the next decision. */
-export const MEASURE_MS = 200
+export const MEASURE_MS = 150
 /**
  * Time at the knee before a step up is tried again: conditions change, and on a busy machine one
  * noisy measurement can stop a climb early. Each step that does not pay doubles the wait, up to
@@ -51,6 +51,13 @@ const FAILURE_SHARE = 0.25
 const MIN_FAILURES = 3
 /** A step that delivered at least this share of its promise (4 × the connections, 4 × the rate). */
 const NEAR_LINEAR = 0.8
+/**
+ * A climbing step may go further than ×4 when our thread has room for it: the connections at which
+ * the thread would reach BUSY_LIMIT if its cost grows with the connections (it grows less: part of it
+ * is fixed). A far link's first connection leaves the thread nearly idle, so the climb goes there in
+ * one step instead of two; a step that lands within this share of the host budget goes all the way.
+ */
+const HEADROOM_ROUND_UP = 0.75
 /**
  * A part is sized to take about this long at the measured per-connection rate: long enough that a
  * request's round trip is a small share of it (the far-tier sweep in docs/benchmarks.md: larger parts
@@ -85,6 +92,8 @@ export class ParallelismController {
   private ceiling = Infinity
   private requests = 0
   private failures = 0
+  /** The level under way was measured once already (a long step's first measurement is repeated). */
+  private remeasured = false
 
   constructor(private readonly limits: ControllerLimits) {}
 
@@ -189,7 +198,25 @@ export class ParallelismController {
     if (this.reprobing) this.reprobeAfterMs = REPROBE_MS
     // The first step, and after a step that delivered nearly all it promised: four times as many.
     const nearLinear = !prev || rate >= prev.rate * (1 + NEAR_LINEAR * (factor - 1))
+    // A step longer than ×4 that paid only in part passed the knee: the connections its rate accounts
+    // for (at the lower level's rate each) are tried next, and kept unless this level beats them.
+    if (prev && factor > 4 && !nearLinear) {
+      // So many new connections may not all have been receiving yet: measured once more first.
+      if (!this.remeasured) {
+        this.remeasured = true
+        this.restartMeasure()
+        return
+      }
+      const knee = Math.ceil((prev.connections * rate) / prev.rate)
+      if (knee > prev.connections && knee < level) {
+        this.ceiling = level
+        this.previous = current
+        this.moveTo(knee, 'climbing')
+        return
+      }
+    }
     let next = Math.min(this.limits.maxConnections, level * (nearLinear ? 4 : 2))
+    if (nearLinear) next = Math.max(next, this.roomFor(level, busy))
     // Below a level already found not to pay: halfway to it at most.
     if (next >= this.ceiling) next = Math.floor((level + this.ceiling) / 2)
     if (busy >= BUSY_LIMIT || next <= level) {
@@ -198,6 +225,13 @@ export class ParallelismController {
     }
     this.previous = current
     this.moveTo(next, 'climbing')
+  }
+
+  /** Connections our thread has room for, as far as one step may go (×16 at most); 0 when none. */
+  private roomFor(level: number, busy: number): number {
+    const { maxConnections } = this.limits
+    const room = Math.min(maxConnections, level * 16, Math.floor((level * BUSY_LIMIT) / Math.max(busy, 0.01)))
+    return room >= maxConnections * HEADROOM_ROUND_UP ? maxConnections : room
   }
 
   private moveTo(connections: number, phase: ControllerPhase): void {
@@ -209,6 +243,7 @@ export class ParallelismController {
     this.phase = phase
     this.target = connections
     this.levelMs = 0
+    this.remeasured = false
     this.restartMeasure()
   }
 
