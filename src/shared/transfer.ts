@@ -111,6 +111,11 @@ export interface TransferTuning {
   partSize: number
   /** Parallel ranged GETs per file; 0 = automatic (connections adapt: see connectionPolicy in core). */
   connectionsPerFile: number
+  /**
+   * Automatic connections: the most all transfers of one worker run at once (the service's connection
+   * budget). Absent: the engine's own cap per host.
+   */
+  connectionBudget?: number
   /** Attempts per range before the job fails (transient errors only). */
   maxAttempts: number
   /** Shared limit for all transfers in one worker, bytes per second; 0 = unlimited. */

@@ -125,7 +125,7 @@ describe('settings.json and the owner of the queue (real processes)', () => {
     const elapsed = Date.now() - written
     console.info(`settings.json change applied by the owner after ${elapsed} ms`)
     expect(elapsed).toBeLessThan(3_000)
-    expect(applied.settings).toEqual({ concurrency: 5, maxConnections: 16, bandwidthLimitBps: 2 * MiB })
+    expect(applied.settings).toEqual({ concurrency: 5, maxConnections: 32, bandwidthLimitBps: 2 * MiB })
 
     // A broken file: the owner logs why and keeps what it had.
     await writeFile(join(home, 'settings.json'), JSON.stringify({ concurrency: 'eight' }))

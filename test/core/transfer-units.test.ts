@@ -157,4 +157,19 @@ describe('connectionPolicy', () => {
     expect([auto.mayAdd(0), auto.mayAdd(1)]).toEqual([true, false])
     auto.closed()
   })
+
+  it('adapts within the connection budget it is given, and within the host cap without one', async () => {
+    const { AdaptivePolicy, HOST_CONNECTIONS, connectionPolicy } =
+      await import('../../src/core/transfer/connection-policy')
+    const { DEFAULT_TUNING } = await import('../../src/shared/transfer')
+    const within = (budget?: number): number => {
+      const p = connectionPolicy({
+        ...DEFAULT_TUNING,
+        ...(budget !== undefined ? { connectionBudget: budget } : {}),
+      })
+      expect(p).toBeInstanceOf(AdaptivePolicy)
+      return (p as InstanceType<typeof AdaptivePolicy>).maxConnections
+    }
+    expect([within(), within(6), within(1000), within(0)]).toEqual([HOST_CONNECTIONS, 6, HOST_CONNECTIONS, 1])
+  })
 })

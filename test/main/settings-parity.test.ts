@@ -19,9 +19,9 @@ afterEach(() => temp.cleanup())
 
 describe('the same settings.json gives the same service settings through every door', () => {
   it.each([
-    ['automatic connections per file', { concurrency: 8, connectionsPerFile: 0 }, 32],
-    ['two connections per file', { concurrency: 12, connectionsPerFile: 2 }, 24],
-    ['the default budget', { concurrency: 2, connectionsPerFile: 0 }, 16],
+    ['automatic connections per file', { concurrency: 12, connectionsPerFile: 0 }, 48],
+    ['two connections per file', { concurrency: 20, connectionsPerFile: 2 }, 40],
+    ['the default budget', { concurrency: 2, connectionsPerFile: 0 }, 32],
   ])('%s', async (_what, tuning, maxConnections) => {
     const dir = await temp.make('settings-parity-')
     const home = join(dir, 'state')

@@ -17,7 +17,12 @@ export interface JobRunnerOptions {
 
 /** What a worker must be started with: a change here needs a new worker (the bandwidth limit does not). */
 function workerConfig(s: ServiceSettings): string {
-  return JSON.stringify([s.s3, { ...s.tuning, bandwidthLimitBps: 0 }])
+  return JSON.stringify([s.s3, { ...workerTuning(s), bandwidthLimitBps: 0 }])
+}
+
+/** The tuning a worker gets: automatic connections stay within the service's connection budget. */
+function workerTuning(s: ServiceSettings): ServiceSettings['tuning'] {
+  return { ...s.tuning, connectionBudget: s.maxConnections }
 }
 
 export class JobRunner {
@@ -75,11 +80,11 @@ export class JobRunner {
   private current(): WorkerHost {
     if (this.host) return this.host
     const { entry, launcher, env, settings, onProgress, log } = this.options
-    const { s3, tuning } = settings()
+    const { s3 } = settings()
     const host = new WorkerHost({
       entry,
       s3,
-      tuning,
+      tuning: workerTuning(settings()),
       ...(launcher ? { launcher } : {}),
       ...(env ? { env } : {}),
     })

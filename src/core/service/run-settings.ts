@@ -5,7 +5,10 @@ import type { S3Settings, TransferTuning } from '../../shared/transfer'
 export interface ServiceSettings {
   /** Downloads running at once. */
   concurrency: number
-  /** Connections in total; a download counts as its connections per file (4 when automatic). */
+  /**
+   * Connections in total: slots count a download as its connections per file (4 when automatic), and
+   * automatic connections adapt within it.
+   */
   maxConnections: number
   /** Automatic retries of a failed download whose error is transient (network, 5xx, worker crash). */
   maxAutoRetries: number
@@ -19,7 +22,7 @@ export interface ServiceSettings {
 
 export const DEFAULT_SERVICE_SETTINGS: Omit<ServiceSettings, 's3' | 'tuning'> = {
   concurrency: 3,
-  maxConnections: 16,
+  maxConnections: 32,
   maxAutoRetries: 3,
   compressedSiblings: false,
 }

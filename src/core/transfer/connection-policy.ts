@@ -61,11 +61,11 @@ export class FixedPolicy implements ConnectionPolicy {
 /** Samples are taken this often while any connection runs. */
 const TICK_MS = 50
 /**
- * Connections for one host at most, whatever the samples say: beyond 16 the far-tier sweep gained
- * little on these machines, and each connection's buffers count against the worker's memory (peak
- * RSS under 150 MB at 4 GiB).
+ * Connections for one host at most, whatever the samples say (and within the service's connection
+ * budget): the far-tier sweep in docs/benchmarks.md still gained from 16 to 32; each connection's
+ * buffers count against the worker's memory.
  */
-export const HOST_CONNECTIONS = 16
+export const HOST_CONNECTIONS = 32
 /** The first parts, before anything was measured: small, so that a slow link ramps up quickly. */
 export const FIRST_PART_BYTES = 8 * 1024 * 1024
 
@@ -87,7 +87,7 @@ export class AdaptivePolicy implements ConnectionPolicy {
   private lastTick = 0
   private elu = performance.eventLoopUtilization()
 
-  constructor(limits: ControllerLimits) {
+  constructor(private readonly limits: ControllerLimits) {
     this.minPartSize = limits.minPartSize
     this.controller = new ParallelismController(limits)
   }
@@ -95,6 +95,11 @@ export class AdaptivePolicy implements ConnectionPolicy {
   /** Connections the host may run now (for logs and tests). */
   get target(): number {
     return this.controller.connections
+  }
+
+  /** The most it will ever allow: the host cap within the connection budget. */
+  get maxConnections(): number {
+    return this.limits.maxConnections
   }
 
   mayAdd(fileConnections: number): boolean {
@@ -167,11 +172,11 @@ export class AdaptivePolicy implements ConnectionPolicy {
 
 /** The policy for these settings: explicit connections are kept as given; 0 is adaptive. */
 export function connectionPolicy(
-  tuning: Pick<TransferTuning, 'connectionsPerFile' | 'partSize'>,
+  tuning: Pick<TransferTuning, 'connectionsPerFile' | 'partSize' | 'connectionBudget'>,
 ): ConnectionPolicy {
   if (tuning.connectionsPerFile > 0) return new FixedPolicy(tuning.connectionsPerFile, tuning.partSize)
   return new AdaptivePolicy({
-    maxConnections: HOST_CONNECTIONS,
+    maxConnections: Math.max(1, Math.min(HOST_CONNECTIONS, tuning.connectionBudget ?? HOST_CONNECTIONS)),
     minPartSize: Math.min(FIRST_PART_BYTES, tuning.partSize),
     maxPartSize: tuning.partSize,
   })

@@ -14,7 +14,7 @@ const temp = tempDirs()
 describe('serviceSettingsFrom', () => {
   it('maps the window settings onto the service, keys only in keys mode, variables filling empty fields', () => {
     const s = defaultAppSettings({}, '/home/u')
-    s.concurrency = 6
+    s.concurrency = 10
     s.partSizeMiB = 8
     s.bandwidthLimitBps = 5_000_000
     s.compressedSiblings = true
@@ -24,9 +24,9 @@ describe('serviceSettingsFrom', () => {
       AWS_REGION: 'eu-west-1',
     })
     expect(chain).toMatchObject({
-      concurrency: 6,
-      // 6 downloads × 4 automatic connections: the default budget of 16 would run only 4.
-      maxConnections: 24,
+      concurrency: 10,
+      // 10 downloads × 4 automatic connections: the default budget of 32 would run only 8.
+      maxConnections: 40,
       compressedSiblings: true,
       s3: { endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', forcePathStyle: true },
       tuning: { partSize: 8 * MiB, bandwidthLimitBps: 5_000_000, connectionsPerFile: 0 },
