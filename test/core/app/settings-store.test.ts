@@ -84,9 +84,9 @@ describe('FileSettingsStore (modeldl serve)', () => {
     // The other commands read the same file.
     const ctx = await cliContext({ home: dir }, {})
     expect(ctx.settings.concurrency).toBe(5)
-    // The budget follows the concurrency (5 × 4 automatic connections), as in serve and the app; an old
-    // file's maxConnections is kept in the file but not used.
-    expect(ctx.settings.maxConnections).toBe(20)
+    // The budget is the default 32 until the concurrency needs more (5 × 4 automatic connections is
+    // less), as in serve and the app; an old file's maxConnections is kept in the file but not used.
+    expect(ctx.settings.maxConnections).toBe(32)
     expect(ctx.settings).toEqual(store.serviceSettings())
     expect(ctx.settings.tuning.partSize).toBe(16 * MiB)
     expect(ctx.modelsRoots).toEqual([root])
