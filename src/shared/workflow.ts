@@ -121,6 +121,18 @@ export function workflowEnqueueEntry(m: ResolvedWorkflowModel): EnqueueEntry {
   }
 }
 
+/** What the service queues for a model only at a URL, with the size its host gave. */
+export function workflowUrlEntry(m: ResolvedWorkflowModel, expectedSize: number): EnqueueEntry {
+  return {
+    group: m.folder,
+    modelName: m.name,
+    url: m.url!,
+    localPath: m.localPath!,
+    expectedSize,
+    ...(m.sha256 ? { sha256: m.sha256 } : {}),
+  }
+}
+
 /**
  * The models found in S3 (installed or not), as config entries another machine can fetch them with.
  * An installed model matched by file name alone may be another file than the object: left out.
@@ -131,14 +143,5 @@ export function workflowConfigModels(models: readonly ResolvedWorkflowModel[]): 
       (m) =>
         m.s3Uri && m.localPath && (m.state === 's3' || (m.state === 'installed' && m.s3Match === 'folder')),
     )
-    .map((m) => ({
-      id: m.localPath!,
-      entryId: `${m.folder}/${m.name}`,
-      group: m.folder,
-      modelName: m.name,
-      s3Uri: m.s3Uri!,
-      localPath: m.localPath!,
-      expectedSize: m.size!,
-      ...(m.sha256 ? { sha256: m.sha256 } : {}),
-    }))
+    .map((m) => ({ id: m.localPath!, entryId: workflowModelKey(m), ...workflowEnqueueEntry(m) }))
 }

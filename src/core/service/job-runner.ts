@@ -80,11 +80,11 @@ export class JobRunner {
   private current(): WorkerHost {
     if (this.host) return this.host
     const { entry, launcher, env, settings, onProgress, log } = this.options
-    const { s3 } = settings()
+    const s = settings()
     const host = new WorkerHost({
       entry,
-      s3,
-      tuning: workerTuning(settings()),
+      s3: s.s3,
+      tuning: workerTuning(s),
       ...(launcher ? { launcher } : {}),
       ...(env ? { env } : {}),
     })

@@ -3,9 +3,10 @@
 // `modeldl workflow --download` and the window (url:lookup, workflow:download), so the three agree on
 // what a URL names and why one cannot be queued.
 import { join } from 'node:path'
+import pLimit from 'p-limit'
 import { DEFAULT_TUNING } from '../../shared/transfer'
 import type { EnqueueEntry } from '../../shared/service-contract'
-import type { ResolvedWorkflowModel } from '../../shared/workflow'
+import { workflowUrlEntry, type ResolvedWorkflowModel } from '../../shared/workflow'
 import { parseSingleModel, type ModelConfigOptions, type ModelEntry } from '../config'
 import { TransferError } from '../transfer/errors'
 import { HttpSources } from '../transfer/http-source/http-sources'
@@ -97,24 +98,15 @@ export async function lookUpUrlModels(
     if (!m.url || !m.localPath) return { ok: false, reason: m.problem ?? 'no place in the models folder' }
     try {
       const info = await http.describe(m.url, stop.signal)
-      const entry = {
-        group: m.folder,
-        modelName: m.name,
-        url: m.url,
-        localPath: m.localPath,
-        expectedSize: info.size,
-      }
-      return { ok: true, entry: { ...entry, ...(m.sha256 ? { sha256: m.sha256 } : {}) } }
+      return { ok: true, entry: workflowUrlEntry(m, info.size) }
     } catch (err) {
       const why = err instanceof TransferError ? err.message : String(err)
       return { ok: false, reason: `${printableUrl(m.url)} could not be looked up: ${why}` }
     }
   }
+  const limit = pLimit(LOOKUPS_IN_FLIGHT)
   try {
-    const out: UrlLookup[] = []
-    for (let i = 0; i < models.length; i += LOOKUPS_IN_FLIGHT)
-      out.push(...(await Promise.all(models.slice(i, i + LOOKUPS_IN_FLIGHT).map(one))))
-    return out
+    return await Promise.all(models.map((m) => limit(() => one(m))))
   } finally {
     clearTimeout(timer)
     http.destroy()
